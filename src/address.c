@@ -1,0 +1,6 @@
+/* address.c - stub until its module lands. */
+#include "config.h"
+#include "err.h"
+#include "i18n.h"
+#include "util.h"
+#include "address.h"

@@ -1,0 +1,39 @@
+/* address.h - RFC 5322 address lists (To/Cc/Bcc/From, command line). */
+#ifndef MAILOUT_ADDRESS_H
+#define MAILOUT_ADDRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "err.h"
+
+struct mailbox {
+    char *display_name;     /* decoded phrase (quotes removed), or NULL */
+    char *addr;             /* addr-spec "local@domain", or a bare local name */
+};
+
+struct address_list {
+    struct mailbox *items;
+    size_t n;
+};
+
+/* Parses an address-list as found in a header field body (unfolded or not).
+ * Groups contribute their members; an empty group contributes nothing.
+ * Comments are dropped, encoded words left as they are, UTF-8 kept.
+ * On a syntax error returns -1 with EX_DATAERR and a message naming the text. */
+int address_list_parse(const char *text, size_t len, struct address_list *out,
+                       struct mo_err *err);
+
+/* Parses one address as given on the command line (-f, recipients): either a
+ * bare addr-spec or "Name <addr>" or "<addr>". "" and "<>" give "" (null
+ * sender). Control characters are refused (EX_DATAERR). */
+int address_parse_one(const char *text, char **addr_out, struct mo_err *err);
+
+/* True if addr has a domain part. */
+bool address_is_qualified(const char *addr);
+
+/* Quotes a display name for a header when it needs it (RFC 5322 phrase). */
+char *address_quote_phrase(const char *name);
+
+void address_list_free(struct address_list *l);
+
+#endif

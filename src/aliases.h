@@ -1,0 +1,24 @@
+/* aliases.h - the aliases file: "name: addr, addr", "default: addr". */
+#ifndef MAILOUT_ALIASES_H
+#define MAILOUT_ALIASES_H
+
+#include <stddef.h>
+#include "err.h"
+
+#define ALIASES_MAX_DEPTH 8
+
+struct aliases;
+
+/* Loads path; a missing file gives an empty table. Syntax errors are
+ * EX_CONFIG naming file and line. */
+int aliases_load(struct aliases **out, const char *path, struct mo_err *err);
+
+/* Resolves a local name (recursively, with a depth bound) into qualified
+ * addresses appended to *out (caller frees each and the array). Unknown names
+ * fall back to "default"; with neither, EX_NOUSER. */
+int aliases_resolve(const struct aliases *al, const char *name, char ***out,
+                    size_t *n_out, struct mo_err *err);
+
+void aliases_free(struct aliases *al);
+
+#endif

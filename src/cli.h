@@ -1,0 +1,52 @@
+/* cli.h - the sendmail command line of SPEC §1, parsed into plain data. */
+#ifndef MAILOUT_CLI_H
+#define MAILOUT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "err.h"
+
+enum cli_mode {
+    CLI_DELIVER,          /* -bm, the default */
+    CLI_LIST_QUEUE,       /* -bp, or called as mailq */
+    CLI_NEWALIASES,       /* -bi, or called as newaliases: succeeds, does nothing */
+    CLI_SMTP_STDIN,       /* -bs */
+    CLI_FLUSH_QUEUE,      /* -q, -q30m, -qI ID (flush one), -qf (force) */
+    CLI_SERVERINFO,       /* --serverinfo */
+    CLI_STORE_PASSWORD,   /* --store-password */
+    CLI_FORGET_PASSWORD,  /* --forget-password */
+    CLI_QUEUE_DELETE,     /* --queue-delete ID */
+    CLI_VERSION,
+    CLI_HELP,
+};
+
+struct cli {
+    enum cli_mode mode;
+    const char *progname;       /* basename of argv[0] */
+    bool read_recipients;       /* -t */
+    bool ignore_dots;           /* -i, -oi */
+    const char *sender;         /* -f / -r; NULL if absent; "" is the null sender */
+    const char *full_name;      /* -F */
+    const char *dsn_notify;     /* -N */
+    const char *dsn_ret;        /* -R */
+    const char *dsn_envid;      /* -V */
+    const char *config_file;    /* -C */
+    const char *account;        /* -a / --account */
+    int verbose;                /* -v, counted */
+    bool debug;                 /* -d / --debug */
+    bool dry_run;               /* --dry-run */
+    const char *queue_interval; /* the argument of -qINTERVAL, or NULL */
+    const char *queue_id;       /* -qI ID / --queue-delete ID: one message */
+    bool queue_force;           /* -qf: ignore back-off */
+    char **recipients;          /* points into argv; not owned */
+    size_t n_recipients;
+};
+
+/* Parses argv (argv[0] picks mailq/newaliases modes). On a usage error fills
+ * err with EX_USAGE and a one-line hint. */
+int cli_parse(int argc, char **argv, struct cli *out, struct mo_err *err);
+
+/* Writes the --help text to stdout. */
+void cli_print_help(const char *progname);
+
+#endif

@@ -1,0 +1,84 @@
+/* conf.h - the INI configuration of SPEC §2, loaded with the system inih. */
+#ifndef MAILOUT_CONF_H
+#define MAILOUT_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "err.h"
+
+enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_OFF };
+
+enum auth_mech {
+    AUTH_AUTO, AUTH_OFF, AUTH_PLAIN, AUTH_LOGIN, AUTH_SCRAM_SHA_256,
+    AUTH_SCRAM_SHA_256_PLUS, AUTH_SCRAM_SHA_1, AUTH_XOAUTH2, AUTH_OAUTHBEARER,
+    AUTH_EXTERNAL, AUTH_CRAM_MD5,
+};
+
+enum tristate { TRI_AUTO, TRI_OFF, TRI_ON };
+enum protocol { PROTO_SMTP, PROTO_LMTP };
+
+struct account {
+    char *name;
+    char *host;
+    int port;                   /* 0 in the file means: default for tls */
+    char *from;                 /* address, or a pattern like *@example.com */
+    char *user;
+    char *password;             /* secret: wiped by config_free */
+    char *password_command;
+    enum tls_mode tls;
+    enum auth_mech auth;
+    char *tls_trust_file;       /* "system" or a PEM path */
+    char *tls_fingerprint;      /* "SHA256:AB:CD:..." normalised to upper case */
+    char *tls_cert_file;
+    char *tls_key_file;
+    int tls_min_version;        /* 12 or 13 */
+    char *tls_server_name;
+    char *domain;               /* EHLO name; NULL: local_fqdn() */
+    int timeout;                /* seconds, default 60 */
+    char *dsn_notify;
+    char *dsn_return;
+    enum protocol protocol;
+    enum tristate add_date, add_message_id, add_from;
+    bool remove_bcc;            /* default on */
+    bool queue;                 /* default on */
+    long max_queue_age;         /* seconds, default 5 days */
+    char *file;                 /* where the section was defined, for messages */
+    int line;
+};
+
+struct config {
+    char *default_account;
+    char *aliases;              /* path, tilde-expanded */
+    char *logfile;              /* path, tilde-expanded, or NULL */
+    bool syslog;
+    char *queue_dir;            /* tilde-expanded; default per SPEC */
+    struct account *accounts;
+    size_t n_accounts;
+    char **files;               /* the files actually read, in order */
+    size_t n_files;
+};
+
+/* Loads -C FILE alone when explicit_file is set, else the system file then the
+ * user file (XDG / $MAILOUT_CONFIG). Missing default files are not an error.
+ * Errors are EX_CONFIG and name file, line and key. */
+int config_load(struct config *cfg, const char *explicit_file, struct mo_err *err);
+
+/* SPEC §2 selection: by name if given, else first account whose from matches
+ * sender, else default_account; NULL with err filled when none fits. */
+const struct account *config_select_account(const struct config *cfg,
+        const char *name, const char *sender, struct mo_err *err);
+
+/* True if addr matches a from pattern ("*@example.com" or an exact address,
+ * case-insensitive). */
+bool config_from_matches(const char *pattern, const char *addr);
+
+/* The port used when the account leaves port unset. */
+int account_port(const struct account *a);
+
+/* Paths for --version. */
+const char *config_system_path(void);
+char *config_user_path(void);   /* caller frees */
+
+void config_free(struct config *cfg);
+
+#endif

@@ -1,0 +1,40 @@
+/* envelope.h - who the message is from and to: -f, -t, command line, aliases. */
+#ifndef MAILOUT_ENVELOPE_H
+#define MAILOUT_ENVELOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "err.h"
+#include "cli.h"
+#include "conf.h"
+#include "message.h"
+
+struct envelope {
+    char *sender;           /* "" is the null sender; never NULL once set */
+    char **rcpts;           /* fully qualified addr-specs, no duplicates */
+    size_t n_rcpts;
+    char *dsn_notify;       /* NULL when not requested */
+    char *dsn_ret;
+    char *dsn_envid;
+};
+
+/* Collects recipients: the command line, plus with -t To/Cc/Bcc (or
+ * Resent-To/Cc/Bcc when any Resent- field exists); resolves local names
+ * through the aliases file; removes duplicates. EX_DATAERR for no recipient
+ * or a malformed address, EX_NOUSER for an unqualified name with no alias. */
+int envelope_collect_recipients(struct envelope *env, const struct cli *cli,
+        const struct message *msg, const struct config *cfg, struct mo_err *err);
+
+/* The address used to choose an account: -f if given, else the From field's
+ * address when the message has exactly one, else NULL. Caller frees. */
+char *envelope_sender_hint(const struct cli *cli, const struct message *msg);
+
+/* Sets sender and DSN parameters from the command line and the account:
+ * -f wins, else the account's from (when it is not a pattern), else the
+ * From field's address. */
+int envelope_finish(struct envelope *env, const struct cli *cli,
+        const struct message *msg, const struct account *acct, struct mo_err *err);
+
+void envelope_free(struct envelope *env);
+
+#endif

@@ -1,0 +1,31 @@
+/* log.h - the one-line-per-message log of SPEC §6, to a file or syslog. */
+#ifndef MAILOUT_LOG_H
+#define MAILOUT_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "conf.h"
+
+struct log_record {
+    const char *host;
+    bool tls;
+    bool auth;
+    const char *user;
+    const char *from;
+    const char *const *rcpts;
+    size_t n_rcpts;
+    uint64_t mailsize;
+    int smtpstatus;             /* 0: none */
+    const char *smtpmsg;        /* NULL: none */
+    int exitcode;
+};
+
+/* Appends the delivery line; failures to log are reported on stderr once and
+ * never change the exit code. */
+void log_delivery(const struct config *cfg, const struct log_record *r);
+
+/* "queued=ID reason='...'", "delivered=ID", "failed=ID reason='...'". */
+void log_queue_event(const struct config *cfg, const char *event,
+                     const char *id, const char *reason);
+
+#endif

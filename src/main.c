@@ -1,0 +1,174 @@
+/* main.c - mailout: read a message, find its envelope and account, relay it
+ * to the smarthost, or keep it in the queue when that fails for now. */
+#include "config.h"
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "i18n.h"
+#include "err.h"
+#include "util.h"
+#include "cli.h"
+#include "conf.h"
+#include "message.h"
+#include "envelope.h"
+#include "compose.h"
+#include "smtp.h"
+#include "secrets.h"
+#include "log.h"
+#include "version.h"
+#include "dryrun.h"
+
+static int fail(const struct mo_err *e)
+{
+    fprintf(stderr, "mailout: %s\n", e->msg);
+    return e->code;
+}
+
+static const char *spool_dir_for(const struct config *cfg)
+{
+    const char *tmp = getenv("TMPDIR");
+    (void)cfg;
+    return (tmp && tmp[0]) ? tmp : "/tmp";
+}
+
+static int get_password_if_needed(const struct account *acct, char **pw,
+                                  struct mo_err *err)
+{
+    *pw = NULL;
+    if (acct->user == NULL || acct->auth == AUTH_OFF || acct->auth == AUTH_EXTERNAL)
+        return 0;
+    return secret_get_password(acct, pw, err);
+}
+
+static void log_result(const struct config *cfg, const struct account *acct,
+        const struct envelope *env, const struct message *msg,
+        const struct smtp_result *res, int exitcode)
+{
+    struct log_record r = {
+        .host = acct->host, .tls = res->tls, .auth = res->auth,
+        .user = acct->user, .from = env->sender,
+        .rcpts = (const char *const *)env->rcpts, .n_rcpts = env->n_rcpts,
+        .mailsize = message_wire_size(msg),
+        .smtpstatus = res->reply_code,
+        .smtpmsg = res->reply[0] ? res->reply : NULL, .exitcode = exitcode,
+    };
+    log_delivery(cfg, &r);
+}
+
+static int deliver(const struct cli *cli, const struct config *cfg,
+                   const struct account *acct, const struct envelope *env,
+                   const struct message *msg, struct mo_err *err)
+{
+    struct smtp_options opt = { .acct = acct, .verbose = cli->verbose,
+                                .debug = cli->debug };
+    struct smtp_result res;
+    struct smtp_session *s = NULL;
+    char *password = NULL;
+    int rc;
+
+    memset(&res, 0, sizeof res);
+    if (get_password_if_needed(acct, &password, err) != 0)
+        return -1;
+    opt.password = password;
+    rc = smtp_session_open(&s, &opt, err);
+    if (rc == 0)
+        rc = smtp_session_send(s, env, msg, &res, err);
+    smtp_session_close(s);
+    secret_free(password);
+    log_result(cfg, acct, env, msg, &res, rc == 0 ? EX_OK : err->code);
+    return rc;
+}
+
+static int run_deliver(const struct cli *cli, struct config *cfg)
+{
+    struct mo_err err = { 0, "" };
+    struct message msg;
+    struct envelope env;
+    const struct account *acct;
+    char *hint;
+    int rc = -1;
+
+    memset(&msg, 0, sizeof msg);
+    memset(&env, 0, sizeof env);
+    msg.body_fd = -1;
+    if (message_read(STDIN_FILENO, cli->ignore_dots, spool_dir_for(cfg), &msg, &err) != 0)
+        goto out;
+    if (envelope_collect_recipients(&env, cli, &msg, cfg, &err) != 0)
+        goto out;
+    hint = envelope_sender_hint(cli, &msg);
+    acct = config_select_account(cfg, cli->account, hint, &err);
+    free(hint);
+    if (acct == NULL)
+        goto out;
+    if (envelope_finish(&env, cli, &msg, acct, &err) != 0)
+        goto out;
+    if (compose_headers(&msg, &env, acct, cli, &err) != 0)
+        goto out;
+    if (cli->dry_run)
+        rc = dryrun_print(stdout, acct, &env, &msg, &err);
+    else
+        rc = deliver(cli, cfg, acct, &env, &msg, &err);
+out:
+    envelope_free(&env);
+    message_free(&msg);
+    return rc == 0 ? EX_OK : fail(&err);
+}
+
+static int run_serverinfo(const struct cli *cli, const struct config *cfg)
+{
+    struct mo_err err = { 0, "" };
+    const struct account *acct = config_select_account(cfg, cli->account, NULL, &err);
+    struct smtp_options opt = { .acct = acct, .verbose = cli->verbose,
+                                .debug = cli->debug };
+
+    if (acct == NULL || smtp_print_serverinfo(&opt, stdout, &err) != 0)
+        return fail(&err);
+    return EX_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli;
+    struct config cfg;
+    struct mo_err err = { 0, "" };
+    int status;
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(PACKAGE, LOCALEDIR);
+    textdomain(PACKAGE);
+
+    if (cli_parse(argc, argv, &cli, &err) != 0)
+        return fail(&err);
+    switch (cli.mode) {
+    case CLI_HELP:
+        cli_print_help(cli.progname);
+        return EX_OK;
+    case CLI_NEWALIASES:
+        return EX_OK;
+    default:
+        break;
+    }
+    memset(&cfg, 0, sizeof cfg);
+    if (config_load(&cfg, cli.config_file, &err) != 0)
+        return fail(&err);
+
+    switch (cli.mode) {
+    case CLI_VERSION:
+        status = version_print(stdout, &cfg, cli.config_file);
+        break;
+    case CLI_SERVERINFO:
+        status = run_serverinfo(&cli, &cfg);
+        break;
+    case CLI_DELIVER:
+        status = run_deliver(&cli, &cfg);
+        break;
+    default:
+        mo_err_set(&err, EX_UNAVAILABLE, _("this mode is not available yet"));
+        status = fail(&err);
+        break;
+    }
+    config_free(&cfg);
+    return status;
+}

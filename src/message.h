@@ -1,0 +1,42 @@
+/* message.h - message intake: stdin to a spool file, the header block kept in
+ * memory (bounded), the body never held in memory. */
+#ifndef MAILOUT_MESSAGE_H
+#define MAILOUT_MESSAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "err.h"
+#include "headers.h"
+
+/* Largest header block accepted; larger input is an EX_DATAERR. */
+#define MESSAGE_HEADER_LIMIT (1024 * 1024)
+
+struct message {
+    struct header_block headers;   /* parsed header block, editable */
+    int body_fd;                   /* spool file with the body only, LF line
+                                    * ends, final LF guaranteed; -1 when none */
+    char *spool_path;              /* path of that file (unlinked by free) */
+    uint64_t body_size;            /* bytes in the spool file */
+    uint64_t body_lines;           /* LF count, to size the CRLF form */
+    bool has_8bit;                 /* any byte >= 0x80 in headers or body */
+    bool has_long_lines;           /* a line over 998 octets (sent as is) */
+};
+
+/* Reads a message from fd in_fd. With ignore_dots false, a line holding a
+ * single "." ends the input (sendmail). CRLF and LF are both accepted; the
+ * spool keeps LF. A missing final newline is added. NUL bytes are refused
+ * with EX_DATAERR. The body is written to a new file in spool_dir (mode 0600). */
+int message_read(int in_fd, bool ignore_dots, const char *spool_dir,
+                 struct message *msg, struct mo_err *err);
+
+/* Size of the message as sent: header block + blank line + body, with CRLF. */
+uint64_t message_wire_size(const struct message *msg);
+
+/* Keeps the spool file on disk (the queue took it over) instead of unlinking
+ * it in message_free. */
+void message_keep_spool(struct message *msg);
+
+void message_free(struct message *msg);
+
+#endif

@@ -1,0 +1,50 @@
+/* smtp.h - an SMTP (or LMTP) client session to the account's server. */
+#ifndef MAILOUT_SMTP_H
+#define MAILOUT_SMTP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "err.h"
+#include "conf.h"
+#include "envelope.h"
+#include "message.h"
+
+struct smtp_options {
+    const struct account *acct;
+    const char *password;       /* NULL when the account has no user */
+    int verbose;                /* -v: one line per step on stderr */
+    bool debug;                 /* --debug: C:/S: transcript, secrets redacted */
+};
+
+/* What the server said about a message: for the log line and the queue. */
+struct smtp_result {
+    int reply_code;             /* last reply code (250 on success), 0 if none */
+    char reply[512];            /* that reply's text, one line, e.g.
+                                 * "250 2.0.0 Ok: queued as AA19C7C4CC" */
+    bool tls;                   /* the session was encrypted */
+    bool auth;                  /* the session authenticated */
+};
+
+struct smtp_session;
+
+/* Connects, greets, EHLOs, does STARTTLS/implicit TLS as configured. AUTH is
+ * done lazily by the first smtp_session_send so that it can be pipelined.
+ * Errors: EX_TEMPFAIL (network, 4xx, timeout), EX_UNAVAILABLE (5xx),
+ * EX_NOPERM (TLS verification, STARTTLS missing, auth refused),
+ * EX_PROTOCOL (the server broke the protocol). */
+int smtp_session_open(struct smtp_session **out, const struct smtp_options *opt,
+                      struct mo_err *err);
+
+/* Sends one message (RSET first when the session has sent one before). */
+int smtp_session_send(struct smtp_session *s, const struct envelope *env,
+                      const struct message *msg, struct smtp_result *res,
+                      struct mo_err *err);
+
+/* Sends QUIT when the session is healthy, closes and frees. NULL is fine. */
+void smtp_session_close(struct smtp_session *s);
+
+/* --serverinfo: connects and prints greeting, TLS, certificate, capabilities. */
+int smtp_print_serverinfo(const struct smtp_options *opt, FILE *out,
+                          struct mo_err *err);
+
+#endif

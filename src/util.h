@@ -1,0 +1,51 @@
+/* util.h - allocation that cannot fail silently, bounded strings, paths. */
+#ifndef MAILOUT_UTIL_H
+#define MAILOUT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Out of memory is fatal: these print one line and exit EX_OSERR. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer with a hard limit; append fails (returns -1) past it. */
+struct strbuf {
+    char *data;         /* always NUL-terminated when non-NULL */
+    size_t len;
+    size_t cap;
+    size_t limit;       /* 0: no limit */
+};
+void strbuf_init(struct strbuf *b, size_t limit);
+int strbuf_append(struct strbuf *b, const void *p, size_t n);
+int strbuf_appendf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_reset(struct strbuf *b);
+void strbuf_free(struct strbuf *b);
+/* Hands the data to the caller and leaves b empty. */
+char *strbuf_detach(struct strbuf *b, size_t *len);
+
+/* "~" and "~/x" become $HOME and $HOME/x; anything else is copied. */
+char *path_expand_tilde(const char *path);
+
+/* mkdir -p with mode for each created component. Returns 0 or -1 (errno). */
+int mkdir_p(const char *path, int mode);
+
+/* True if s has a byte < 0x20 (other than none allowed) or 0x7f. */
+bool has_control_chars(const char *s);
+
+/* ASCII case-insensitive helpers that do not depend on the locale. */
+int ascii_strcasecmp(const char *a, const char *b);
+int ascii_strncasecmp(const char *a, const char *b, size_t n);
+
+/* Overwrites and frees a secret string (NULL is fine). */
+void secret_free(char *s);
+
+/* The local host's fully qualified name, for EHLO and Message-ID; never NULL. */
+const char *local_fqdn(void);
+
+#endif
