@@ -16,6 +16,9 @@ struct message {
     struct header_block headers;   /* parsed header block, editable */
     int body_fd;                   /* spool file with the body only, LF line
                                     * ends, final LF guaranteed; -1 when none */
+    off_t body_offset;             /* where the body starts in body_fd (0 for
+                                    * intake's spool; after the header block
+                                    * in a queue file) */
     char *spool_path;              /* path of that file (unlinked by free) */
     uint64_t body_size;            /* bytes in the spool file */
     uint64_t body_lines;           /* LF count, to size the CRLF form */
