@@ -5,8 +5,6 @@ set -eu
 cd "$(dirname "$0")/.."
 ./tests/setup-deps.sh
 ./autogen.sh
-mkdir -p _build
-cd _build
-../configure --quiet
+./configure --quiet
 make -j"$(nproc)"
-make -j"$(nproc)" check || { cat test-suite.log 2>/dev/null | tail -200; exit 1; }
+make -j"$(nproc)" check || { tail -300 test-suite.log 2>/dev/null; exit 1; }
