@@ -18,8 +18,18 @@ struct header_block {
     size_t n;
 };
 
+/* Longest field name taken as one; a longer run of name characters is text. */
+#define HEADER_NAME_MAX 998
+
+/* What a line (without its LF) is at the top of a message. HL_UNKNOWN only for
+ * an incomplete line whose prefix does not decide yet (name characters so far). */
+enum header_line_kind { HL_FIELD, HL_CONTINUATION, HL_OTHER, HL_UNKNOWN };
+enum header_line_kind header_line_kind(const char *line, size_t len);
+
 /* Splits a header block (LF line ends, no blank separator line) into fields.
- * A line that is neither a field nor a continuation is an EX_DATAERR. */
+ * A line that is neither a field nor a continuation is an EX_DATAERR, and so
+ * is a CR or NUL byte anywhere (a CR inside a header line could be read as a
+ * line break by a server: header injection). */
 int header_block_parse(const char *text, size_t len, struct header_block *hb,
                        struct mo_err *err);
 
@@ -33,7 +43,8 @@ char *header_value(const struct header_field *f);
 /* Removes every field named name; returns how many. */
 size_t header_remove_all(struct header_block *hb, const char *name);
 
-/* Appends "Name: value\n" (value must not hold CR, LF or NUL). */
+/* Appends "Name: value\n". The value must not hold CR or LF; any that slips
+ * through is replaced by a space, so a field can never be split in two. */
 void header_append(struct header_block *hb, const char *name, const char *value);
 
 /* Inserts at the top (used for Received-like fields). */

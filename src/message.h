@@ -24,6 +24,7 @@ struct message {
     uint64_t body_lines;           /* LF count, to size the CRLF form */
     bool has_8bit;                 /* any byte >= 0x80 in headers or body */
     bool has_long_lines;           /* a line over 998 octets (sent as is) */
+    bool keep_spool;               /* set by message_keep_spool */
 };
 
 /* Reads a message from fd in_fd. With ignore_dots false, a line holding a
@@ -33,11 +34,12 @@ struct message {
 int message_read(int in_fd, bool ignore_dots, const char *spool_dir,
                  struct message *msg, struct mo_err *err);
 
-/* Size of the message as sent: header block + blank line + body, with CRLF. */
+/* Size of the message as sent: header block + blank line + body, with CRLF
+ * (dot-stuffing not counted). */
 uint64_t message_wire_size(const struct message *msg);
 
 /* Keeps the spool file on disk (the queue took it over) instead of unlinking
- * it in message_free. */
+ * it in message_free; spool_path stays valid until message_free. */
 void message_keep_spool(struct message *msg);
 
 void message_free(struct message *msg);
