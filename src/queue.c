@@ -1,0 +1,806 @@
+/* queue.c - the on-disk queue. One file per message, named by its ID:
+ *
+ *   mailout-queue 1           format line
+ *   key: value                envelope and attempt state, one field a line
+ *   ...
+ *   (blank line)
+ *   header block, LF line ends
+ *   (blank line)
+ *   body, LF line ends
+ *
+ * A whole file is one rename, so an entry is either complete or absent, and
+ * one lock covers it. The sizes in the envelope let a truncated file be told
+ * from a complete one. */
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include "i18n.h"
+#include "util.h"
+#include "queue.h"
+
+/* The envelope part is text; this bounds what a damaged file can make us
+ * allocate (many thousand recipients still fit). */
+#define QUEUE_ENVELOPE_LIMIT (16 * 1024 * 1024)
+
+char *queue_dir_path(const struct config *cfg)
+{
+    const char *state, *home;
+
+    if (cfg && cfg->queue_dir && cfg->queue_dir[0])
+        return path_expand_tilde(cfg->queue_dir);
+    if (geteuid() == 0)
+        return xstrdup("/var/spool/mailout");
+    state = getenv("XDG_STATE_HOME");
+    if (state && state[0] == '/')
+        return xasprintf("%s/mailout/queue", state);
+    home = getenv("HOME");
+    return xasprintf("%s/.local/state/mailout/queue", home && home[0] ? home : "/");
+}
+
+static int check_dir(const char *dir, struct mo_err *err)
+{
+    struct stat st;
+
+    if (stat(dir, &st) != 0)
+        return mo_err_set(err, EX_CANTCREAT, _("queue directory %s: %s"),
+                          dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return mo_err_set(err, EX_CANTCREAT, _("queue directory %s is not a directory"), dir);
+    if (st.st_uid != geteuid())
+        return mo_err_set(err, EX_NOPERM,
+                          _("queue directory %s belongs to another user"), dir);
+    if (st.st_mode & 077)
+        return mo_err_set(err, EX_NOPERM,
+                          _("queue directory %s is open to other users (mode %03o); chmod 700 it"),
+                          dir, (unsigned)(st.st_mode & 0777));
+    return 0;
+}
+
+static int make_dir(const char *dir, struct mo_err *err)
+{
+    if (mkdir_p(dir, 0700) != 0)
+        return mo_err_set(err, EX_CANTCREAT, _("cannot create queue directory %s: %s"),
+                          dir, strerror(errno));
+    return check_dir(dir, err);
+}
+
+static int make_subdir(const char *qdir, const char *sub, struct mo_err *err)
+{
+    char *p = xasprintf("%s/%s", qdir, sub);
+    int rc = make_dir(p, err);
+
+    free(p);
+    return rc;
+}
+
+int queue_prepare(const char *qdir, struct mo_err *err)
+{
+    umask(077);
+    if (make_dir(qdir, err) != 0)
+        return -1;
+    return make_subdir(qdir, "tmp", err);
+}
+
+const char *queue_spool_dir(const struct config *cfg)
+{
+    static char *spool;
+    struct mo_err err;
+    const char *tmp;
+    char *qdir;
+
+    if (spool)
+        return spool;
+    qdir = queue_dir_path(cfg);
+    if (queue_prepare(qdir, &err) == 0)
+        spool = xasprintf("%s/tmp", qdir);
+    free(qdir);
+    if (spool)
+        return spool;
+    tmp = getenv("TMPDIR");
+    return (tmp && tmp[0]) ? tmp : "/tmp";
+}
+
+long queue_backoff(unsigned attempts)
+{
+    long d = QUEUE_BACKOFF_FIRST;
+
+    for (unsigned i = 1; i < attempts && d < QUEUE_BACKOFF_MAX; i++)
+        d *= 2;
+    return d < QUEUE_BACKOFF_MAX ? d : QUEUE_BACKOFF_MAX;
+}
+
+bool queue_id_valid(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name[i]; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'A' && name[i] <= 'F')))
+            return false;
+    return i == QUEUE_ID_LEN;
+}
+
+static void new_id(char id[QUEUE_ID_LEN + 1])
+{
+    struct timeval tv;
+    uint16_t r;
+
+    gettimeofday(&tv, NULL);
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = (uint16_t)(tv.tv_usec ^ getpid());
+    snprintf(id, QUEUE_ID_LEN + 1, "%06lX%04X",
+             (unsigned long)tv.tv_sec & 0xFFFFFFUL, (unsigned)r);
+}
+
+/* ------------------------------------------------------------ low-level I/O */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Copies len bytes of in from offset off to the end of out; len is a bound
+ * and a shorter source is an error (a truncated file). */
+static int copy_range(int in, off_t off, uint64_t len, int out)
+{
+    char buf[65536];
+
+    while (len > 0) {
+        size_t want = len < sizeof buf ? (size_t)len : sizeof buf;
+        ssize_t r = pread(in, buf, want, off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r == 0)
+                errno = EIO;
+            return -1;
+        }
+        if (write_all(out, buf, (size_t)r) != 0)
+            return -1;
+        off += r;
+        len -= (uint64_t)r;
+    }
+    return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Puts tmp in place as dir/name without replacing anything: link() fails on
+ * an existing name, which is how an ID stays unique. Filesystems without
+ * hard links get a checked rename. */
+static int place_file(const char *tmp, const char *dir, const char *name)
+{
+    char *dst = xasprintf("%s/%s", dir, name);
+    int rc = link(tmp, dst);
+
+    if (rc != 0 && errno != EEXIST) {
+        struct stat st;
+        if (lstat(dst, &st) == 0) {
+            errno = EEXIST;
+        } else {
+            rc = rename(tmp, dst);
+        }
+    } else if (rc == 0) {
+        unlink(tmp);
+    }
+    free(dst);
+    return rc;
+}
+
+/* ---------------------------------------------------------- envelope text */
+
+static void put_field(struct strbuf *b, const char *key, const char *value)
+{
+    strbuf_appendf(b, "%s: ", key);
+    /* a value is one line: a newline in a server's reply must not start a
+     * new field */
+    for (const char *p = value; *p; p++) {
+        char c = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
+        strbuf_append(b, &c, 1);
+    }
+    strbuf_append(b, "\n", 1);
+}
+
+static void render_envelope(struct strbuf *b, const struct queue_entry *e)
+{
+    strbuf_appendf(b, "%s\n", QUEUE_FORMAT_LINE);
+    put_field(b, "id", e->id);
+    put_field(b, "account", e->account ? e->account : "");
+    strbuf_appendf(b, "arrival: %lld\n", (long long)e->arrival);
+    strbuf_appendf(b, "attempts: %u\n", e->attempts);
+    strbuf_appendf(b, "next-try: %lld\n", (long long)e->next_try);
+    put_field(b, "last-error", e->last_error ? e->last_error : "");
+    put_field(b, "sender", e->env.sender && e->env.sender[0] ? e->env.sender : "<>");
+    for (size_t i = 0; i < e->env.n_rcpts; i++)
+        put_field(b, "recipient", e->env.rcpts[i]);
+    if (e->env.dsn_notify)
+        put_field(b, "dsn-notify", e->env.dsn_notify);
+    if (e->env.dsn_ret)
+        put_field(b, "dsn-ret", e->env.dsn_ret);
+    if (e->env.dsn_envid)
+        put_field(b, "dsn-envid", e->env.dsn_envid);
+    strbuf_appendf(b, "size: %" PRIu64 "\n", e->size);
+    strbuf_appendf(b, "header-size: %" PRIu64 "\n", e->header_len);
+    strbuf_appendf(b, "body-size: %" PRIu64 "\n", e->body_size);
+    strbuf_appendf(b, "body-lines: %" PRIu64 "\n", e->body_lines);
+    strbuf_appendf(b, "8bit: %s\n", e->has_8bit ? "yes" : "no");
+    strbuf_appendf(b, "long-lines: %s\n", e->has_long_lines ? "yes" : "no");
+    strbuf_append(b, "\n", 1);
+}
+
+static int parse_u64(const char *v, uint64_t *out)
+{
+    char *end;
+    unsigned long long n;
+
+    if (*v < '0' || *v > '9')
+        return -1;
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static void add_rcpt(struct envelope *env, const char *v)
+{
+    env->rcpts = xreallocarray(env->rcpts, env->n_rcpts + 1, sizeof *env->rcpts);
+    env->rcpts[env->n_rcpts++] = xstrdup(v);
+}
+
+/* One "key: value" line into e; returns -1 for an unknown key or a bad
+ * number. Unknown keys are an error so that a newer format is not
+ * half-understood. */
+static int parse_field(struct queue_entry *e, const char *key, const char *v)
+{
+    uint64_t n;
+
+    if (strcmp(key, "recipient") == 0) {
+        add_rcpt(&e->env, v);
+        return 0;
+    }
+    if (strcmp(key, "id") == 0)
+        return queue_id_valid(v) ? (memcpy(e->id, v, QUEUE_ID_LEN + 1), 0) : -1;
+#define STR_FIELD(k, dst) \
+    if (strcmp(key, k) == 0) { free(dst); dst = xstrdup(v); return 0; }
+    STR_FIELD("account", e->account)
+    STR_FIELD("last-error", e->last_error)
+    STR_FIELD("sender", e->env.sender)
+    STR_FIELD("dsn-notify", e->env.dsn_notify)
+    STR_FIELD("dsn-ret", e->env.dsn_ret)
+    STR_FIELD("dsn-envid", e->env.dsn_envid)
+#undef STR_FIELD
+    if (strcmp(key, "8bit") == 0 || strcmp(key, "long-lines") == 0) {
+        bool *b = key[0] == '8' ? &e->has_8bit : &e->has_long_lines;
+        if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+            return -1;
+        *b = v[0] == 'y';
+        return 0;
+    }
+    if (parse_u64(v, &n) != 0)
+        return -1;
+    if (strcmp(key, "arrival") == 0)
+        e->arrival = (time_t)n;
+    else if (strcmp(key, "attempts") == 0)
+        e->attempts = n > 1000000 ? 1000000 : (unsigned)n;
+    else if (strcmp(key, "next-try") == 0)
+        e->next_try = (time_t)n;
+    else if (strcmp(key, "size") == 0)
+        e->size = n;
+    else if (strcmp(key, "header-size") == 0)
+        e->header_len = n;
+    else if (strcmp(key, "body-size") == 0)
+        e->body_size = n;
+    else if (strcmp(key, "body-lines") == 0)
+        e->body_lines = n;
+    else
+        return -1;
+    return 0;
+}
+
+/* Reads up to and including the blank line that ends the envelope. */
+static int read_envelope_text(int fd, struct strbuf *b, size_t *end)
+{
+    char buf[8192];
+    off_t off = 0;
+
+    for (;;) {
+        ssize_t r = pread(fd, buf, sizeof buf, off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        size_t old = b->len;
+        if (strbuf_append(b, buf, (size_t)r) != 0)
+            return -1;
+        off += r;
+        /* look for "\n\n" from one byte before the new data */
+        for (size_t i = old ? old - 1 : 0; i + 1 < b->len; i++) {
+            if (b->data[i] == '\n' && b->data[i + 1] == '\n') {
+                *end = i + 2;
+                return 0;
+            }
+        }
+    }
+}
+
+static int damaged(struct mo_err *err, const char *what)
+{
+    return mo_err_set(err, EX_DATAERR, _("damaged queue file: %s"), what);
+}
+
+static int check_file(int fd, struct stat *st, struct mo_err *err)
+{
+    if (fstat(fd, st) != 0)
+        return mo_err_set(err, EX_IOERR, "fstat: %s", strerror(errno));
+    if (!S_ISREG(st->st_mode))
+        return damaged(err, _("not a regular file"));
+    if (st->st_uid != geteuid())
+        return damaged(err, _("owned by another user"));
+    if (st->st_mode & 077)
+        return mo_err_set(err, EX_DATAERR,
+                          _("damaged queue file: mode %03o, not 600"),
+                          (unsigned)(st->st_mode & 0777));
+    return 0;
+}
+
+int queue_entry_read(int fd, struct queue_entry *e, struct mo_err *err)
+{
+    struct strbuf b;
+    struct stat st;
+    size_t end = 0;
+    char *line, *next;
+    int rc = -1;
+
+    memset(e, 0, sizeof *e);
+    if (check_file(fd, &st, err) != 0)
+        return -1;
+    strbuf_init(&b, QUEUE_ENVELOPE_LIMIT);
+    if (read_envelope_text(fd, &b, &end) != 0) {
+        damaged(err, _("no complete envelope"));
+        goto out;
+    }
+    b.data[end - 1] = '\0';
+    line = b.data;
+    next = strchr(line, '\n');
+    *next = '\0';
+    if (strcmp(line, QUEUE_FORMAT_LINE) != 0) {
+        damaged(err, _("unknown format line"));
+        goto out;
+    }
+    for (line = next + 1; *line; line = next + 1) {
+        char *colon;
+        next = strchr(line, '\n');
+        *next = '\0';
+        colon = strstr(line, ": ");
+        if (colon == NULL) {
+            damaged(err, _("a line without \"key: value\""));
+            goto out;
+        }
+        *colon = '\0';
+        if (parse_field(e, line, colon + 2) != 0) {
+            damaged(err, _("unknown key or bad value"));
+            goto out;
+        }
+    }
+    if (!e->id[0] || !e->account || !e->env.sender || e->env.n_rcpts == 0 || !e->arrival) {
+        damaged(err, _("a required field is missing"));
+        goto out;
+    }
+    if (strcmp(e->env.sender, "<>") == 0)
+        e->env.sender[0] = '\0';
+    if (!e->last_error)
+        e->last_error = xstrdup("");
+    e->header_offset = (off_t)end;
+    if ((uint64_t)st.st_size != (uint64_t)end + e->header_len + 1 + e->body_size) {
+        damaged(err, _("its size does not match its envelope (truncated?)"));
+        goto out;
+    }
+    {
+        char c = 0;
+        if (pread(fd, &c, 1, e->header_offset + (off_t)e->header_len) != 1 || c != '\n') {
+            damaged(err, _("no blank line after the header block"));
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    strbuf_free(&b);
+    if (rc != 0)
+        queue_entry_free(e);
+    return rc;
+}
+
+void queue_entry_free(struct queue_entry *e)
+{
+    free(e->account);
+    free(e->last_error);
+    envelope_free(&e->env);
+    memset(e, 0, sizeof *e);
+}
+
+int queue_entry_message(int fd, const struct queue_entry *e,
+                        struct message *msg, struct mo_err *err)
+{
+    char *text;
+    off_t body = e->header_offset + (off_t)e->header_len + 1;
+    int rc;
+
+    memset(msg, 0, sizeof *msg);
+    msg->body_fd = -1;
+    if (e->header_len > MESSAGE_HEADER_LIMIT)
+        return damaged(err, _("header block too large"));
+    text = xmalloc((size_t)e->header_len + 1);
+    if (pread(fd, text, (size_t)e->header_len, e->header_offset) != (ssize_t)e->header_len) {
+        free(text);
+        return damaged(err, _("short header block"));
+    }
+    text[e->header_len] = '\0';
+    rc = header_block_parse(text, (size_t)e->header_len, &msg->headers, err);
+    free(text);
+    if (rc != 0)
+        return -1;
+    msg->body_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (msg->body_fd < 0 || lseek(msg->body_fd, body, SEEK_SET) < 0) {
+        header_block_free(&msg->headers);
+        return mo_err_set(err, EX_OSERR, "dup: %s", strerror(errno));
+    }
+    msg->body_offset = body;
+    msg->body_size = e->body_size;
+    msg->body_lines = e->body_lines;
+    msg->has_8bit = e->has_8bit;
+    msg->has_long_lines = e->has_long_lines;
+    return 0;
+}
+
+/* -------------------------------------------------------------- writing */
+
+/* Writes envelope text + message bytes into a new file in qdir/tmp and puts it
+ * in place as dir/ID (a fresh ID when fresh_id, else e->id, with a numbered
+ * suffix if that name is taken). The message bytes come from
+ * write_rest(arg, fd). */
+static int write_entry(const char *qdir, const char *sub, struct queue_entry *e,
+                       bool fresh_id, int (*write_rest)(const void *, int),
+                       const void *arg, char *placed, size_t placed_size,
+                       struct mo_err *err)
+{
+    char *tmp = xasprintf("%s/tmp/q.XXXXXX", qdir);
+    char *dir = sub ? xasprintf("%s/%s", qdir, sub) : xstrdup(qdir);
+    struct strbuf b;
+    int fd = -1, rc = -1;
+
+    strbuf_init(&b, 0);
+    if (queue_prepare(qdir, err) != 0 || (sub && make_subdir(qdir, sub, err) != 0))
+        goto out;
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        mo_err_set(err, EX_CANTCREAT, _("cannot create a file in %s/tmp: %s"),
+                   qdir, strerror(errno));
+        goto out;
+    }
+    for (int tries = 0; tries < 100; tries++) {
+        char name[QUEUE_ID_LEN + 16];
+        if (fresh_id)
+            new_id(e->id);
+        if (fresh_id || tries == 0)
+            snprintf(name, sizeof name, "%s", e->id);
+        else
+            snprintf(name, sizeof name, "%s.%d", e->id, tries);
+        if (tries == 0 || fresh_id) {
+            strbuf_reset(&b);
+            render_envelope(&b, e);
+            if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0
+                || write_all(fd, b.data, b.len) != 0 || write_rest(arg, fd) != 0
+                || fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
+                mo_err_set(err, EX_IOERR, _("cannot write queue file in %s: %s"),
+                           qdir, strerror(errno));
+                goto out;
+            }
+        }
+        if (place_file(tmp, dir, name) == 0) {
+            if (fsync_dir(dir) != 0) {
+                mo_err_set(err, EX_IOERR, _("cannot sync %s: %s"), dir, strerror(errno));
+                goto out;
+            }
+            if (placed)
+                snprintf(placed, placed_size, "%s", name);
+            rc = 0;
+            goto out;
+        }
+        if (errno != EEXIST) {
+            mo_err_set(err, EX_CANTCREAT, _("cannot put queue file into %s: %s"),
+                       dir, strerror(errno));
+            goto out;
+        }
+    }
+    mo_err_set(err, EX_CANTCREAT, _("no free queue ID in %s"), dir);
+out:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    free(tmp);
+    free(dir);
+    strbuf_free(&b);
+    return rc;
+}
+
+struct new_msg_src {
+    const char *headers;
+    size_t header_len;
+    const struct message *msg;
+};
+
+static int write_new_rest(const void *arg, int fd)
+{
+    const struct new_msg_src *s = arg;
+
+    if (write_all(fd, s->headers, s->header_len) != 0 || write_all(fd, "\n", 1) != 0)
+        return -1;
+    if (s->msg->body_size == 0)
+        return 0;
+    return copy_range(s->msg->body_fd, s->msg->body_offset, s->msg->body_size, fd);
+}
+
+static uint64_t count_lf(const char *p, size_t n)
+{
+    uint64_t c = 0;
+
+    for (size_t i = 0; i < n; i++)
+        c += p[i] == '\n';
+    return c;
+}
+
+int queue_write_new(const char *qdir, const char *subdir, const char *account,
+                    const struct envelope *env, const struct message *msg,
+                    const char *reason, unsigned attempts, time_t next_try,
+                    char id[QUEUE_ID_LEN + 1], struct mo_err *err)
+{
+    struct queue_entry e;
+    struct new_msg_src src = { .msg = msg };
+    char *headers;
+    size_t hlen;
+    int rc;
+
+    headers = header_block_render(&msg->headers, &hlen);
+    memset(&e, 0, sizeof e);
+    e.account = (char *)account;
+    e.env = *env;
+    e.arrival = time(NULL);
+    e.attempts = attempts;
+    e.next_try = next_try;
+    e.last_error = (char *)(reason ? reason : "");
+    e.header_len = hlen;
+    e.body_size = msg->body_size;
+    e.body_lines = msg->body_lines;
+    e.has_8bit = msg->has_8bit;
+    e.has_long_lines = msg->has_long_lines;
+    /* as sent: CRLF for every LF, plus the blank line */
+    e.size = hlen + count_lf(headers, hlen) + 2 + msg->body_size + msg->body_lines;
+    src.headers = headers;
+    src.header_len = hlen;
+    rc = write_entry(qdir, subdir, &e, true, write_new_rest, &src, NULL, 0, err);
+    if (rc == 0)
+        memcpy(id, e.id, QUEUE_ID_LEN + 1);
+    free(headers);
+    return rc;
+}
+
+struct old_entry_src {
+    int fd;
+    const struct queue_entry *e;
+};
+
+static int write_old_rest(const void *arg, int fd)
+{
+    const struct old_entry_src *s = arg;
+
+    return copy_range(s->fd, s->e->header_offset, s->e->header_len + 1 + s->e->body_size, fd);
+}
+
+int queue_entry_update(const char *qdir, int fd, const struct queue_entry *e,
+                       struct mo_err *err)
+{
+    struct old_entry_src src = { fd, e };
+    struct queue_entry copy = *e;
+    char *tmp = xasprintf("%s/tmp/u.XXXXXX", qdir);
+    char *path = xasprintf("%s/%s", qdir, e->id);
+    struct strbuf b;
+    int out, rc = -1;
+
+    /* an update replaces the entry, so this is a rename over it, not
+     * write_entry's no-clobber placing */
+    strbuf_init(&b, 0);
+    render_envelope(&b, &copy);
+    out = mkstemp(tmp);
+    if (out < 0 || write_all(out, b.data, b.len) != 0 || write_old_rest(&src, out) != 0
+        || fsync(out) != 0 || rename(tmp, path) != 0 || fsync_dir(qdir) != 0) {
+        mo_err_set(err, EX_IOERR, _("cannot update queue file %s: %s"), path, strerror(errno));
+        unlink(tmp);
+    } else {
+        rc = 0;
+    }
+    if (out >= 0)
+        close(out);
+    strbuf_free(&b);
+    free(tmp);
+    free(path);
+    return rc;
+}
+
+int queue_entry_move(const char *qdir, const char *id, int fd,
+                     const struct queue_entry *e, const char *sub,
+                     const char *reason, struct mo_err *err)
+{
+    char *path = xasprintf("%s/%s", qdir, id);
+    int rc;
+
+    if (e) {
+        struct queue_entry copy = *e;
+        struct old_entry_src src = { fd, e };
+        copy.last_error = (char *)(reason ? reason : e->last_error);
+        rc = write_entry(qdir, sub, &copy, false, write_old_rest, &src, NULL, 0, err);
+    } else {
+        /* not readable as an entry: keep its bytes as they are */
+        char *tmp = xasprintf("%s/tmp/c.XXXXXX", qdir);
+        char *dir = xasprintf("%s/%s", qdir, sub);
+        int out;
+        rc = -1;
+        if (make_subdir(qdir, sub, err) == 0 && (out = mkstemp(tmp)) >= 0) {
+            struct stat st;
+            if (fstat(fd, &st) == 0 && copy_range(fd, 0, (uint64_t)st.st_size, out) == 0
+                && fsync(out) == 0) {
+                rc = 0;
+                for (int i = 0; ; i++) {
+                    char name[64];
+                    if (i == 0)
+                        snprintf(name, sizeof name, "%s", id);
+                    else
+                        snprintf(name, sizeof name, "%s.%d", id, i);
+                    if (place_file(tmp, dir, name) == 0)
+                        break;
+                    if (errno != EEXIST || i > 100) {
+                        rc = -1;
+                        break;
+                    }
+                }
+            }
+            close(out);
+            unlink(tmp);
+            if (rc != 0)
+                mo_err_set(err, EX_IOERR, _("cannot copy %s into %s: %s"),
+                           path, dir, strerror(errno));
+        }
+        free(tmp);
+        free(dir);
+    }
+    if (rc == 0 && (unlink(path) != 0 || fsync_dir(qdir) != 0))
+        rc = mo_err_set(err, EX_IOERR, _("cannot remove %s: %s"), path, strerror(errno));
+    free(path);
+    return rc;
+}
+
+/* -------------------------------------------------------------- locking */
+
+/* Open-file-description locks where the system has them: unlike flock they
+ * can be tested without being taken (mailq's '*'), and unlike POSIX record
+ * locks closing another descriptor of the file does not drop them. */
+static int lock_nb(int fd)
+{
+#ifdef F_OFD_SETLK
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -1;
+#endif
+    return flock(fd, LOCK_EX | LOCK_NB);
+}
+
+bool queue_is_locked(int fd)
+{
+#ifdef F_OFD_GETLK
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    if (fcntl(fd, F_OFD_GETLK, &fl) == 0)
+        return fl.l_type != F_UNLCK;
+#endif
+    if (flock(fd, LOCK_SH | LOCK_NB) != 0)
+        return true;
+    flock(fd, LOCK_UN);
+    return false;
+}
+
+int queue_open_locked(const char *qdir, const char *id, struct mo_err *err)
+{
+    char *path = xasprintf("%s/%s", qdir, id);
+    struct stat a, b;
+    int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+    if (fd < 0) {
+        int e = errno;
+        free(path);
+        if (e == ENOENT)
+            return -2;          /* delivered or moved by another run */
+        return mo_err_set(err, EX_NOINPUT, _("queue file %s: %s"), id, strerror(e)), -1;
+    }
+    if (lock_nb(fd) != 0) {
+        close(fd);
+        free(path);
+        return -2;
+    }
+    /* the lock may be on a file that the holder before us removed or
+     * replaced after we opened it: only the current name counts */
+    if (fstat(fd, &a) != 0 || stat(path, &b) != 0 || a.st_ino != b.st_ino
+        || a.st_dev != b.st_dev || a.st_nlink == 0) {
+        close(fd);
+        free(path);
+        return -2;
+    }
+    free(path);
+    return fd;
+}
+
+/* ------------------------------------------------------------- listing */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t queue_list_ids(const char *qdir, char ***ids)
+{
+    DIR *d = opendir(qdir);
+    struct dirent *de;
+    size_t n = 0;
+
+    *ids = NULL;
+    if (d == NULL)
+        return 0;
+    while ((de = readdir(d)) != NULL) {
+        if (!queue_id_valid(de->d_name))
+            continue;
+        *ids = xreallocarray(*ids, n + 1, sizeof **ids);
+        (*ids)[n++] = xstrdup(de->d_name);
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(*ids, n, sizeof **ids, cmp_str);
+    return n;
+}
+
+void queue_ids_free(char **ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+}
