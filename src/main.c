@@ -19,6 +19,8 @@
 #include "log.h"
 #include "version.h"
 #include "dryrun.h"
+#include "queue.h"
+#include "queuerun.h"
 
 static int fail(const struct mo_err *e)
 {
@@ -26,11 +28,19 @@ static int fail(const struct mo_err *e)
     return e->code;
 }
 
+/* Intake spools into the queue's tmp/ when it can, so that the message is on
+ * the queue's filesystem from the start. */
 static const char *spool_dir_for(const struct config *cfg)
 {
-    const char *tmp = getenv("TMPDIR");
-    (void)cfg;
-    return (tmp && tmp[0]) ? tmp : "/tmp";
+    return queue_spool_dir(cfg);
+}
+
+static struct queue_run_opts queue_opts(const struct cli *cli)
+{
+    struct queue_run_opts o = { .force = cli->queue_force, .id = cli->queue_id,
+                                .account = cli->account, .verbose = cli->verbose,
+                                .debug = cli->debug, .report = stderr };
+    return o;
 }
 
 static int get_password_if_needed(const struct account *acct, char **pw,
@@ -75,10 +85,37 @@ static int deliver(const struct cli *cli, const struct config *cfg,
     rc = smtp_session_open(&s, &opt, err);
     if (rc == 0)
         rc = smtp_session_send(s, env, msg, &res, err);
+    log_result(cfg, acct, env, msg, &res, rc == 0 ? EX_OK : err->code);
+    if (rc == 0) {
+        /* the server is up: queued mail of this account rides along */
+        struct queue_run_opts qo = queue_opts(cli);
+        queue_flush_session(cfg, acct, s, &qo);
+    }
     smtp_session_close(s);
     secret_free(password);
-    log_result(cfg, acct, env, msg, &res, rc == 0 ? EX_OK : err->code);
     return rc;
+}
+
+/* A temporary failure is queued (exit 0, with a notice); a permanent one
+ * keeps its exit code and leaves a copy in the queue's failed/. */
+static int keep_for_later(const struct config *cfg, const struct account *acct,
+                          const struct envelope *env, const struct message *msg,
+                          struct mo_err *err)
+{
+    struct mo_err qerr = { 0, "" };
+    char id[QUEUE_ID_LEN + 1];
+    int kept = queue_keep(cfg, acct, env, msg, err, id, &qerr);
+
+    if (kept < 0)
+        fprintf(stderr, _("mailout: cannot queue the message: %s\n"), qerr.msg);
+    if (kept != 0)
+        return -1;
+    if (!queue_is_temporary(err->code)) {
+        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), id);
+        return -1;
+    }
+    fprintf(stderr, _("mailout: queued as %s: %s; will retry\n"), id, err->msg);
+    return 0;
 }
 
 static int run_deliver(const struct cli *cli, struct config *cfg)
@@ -108,11 +145,26 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
         goto out;
     if (cli->dry_run)
         rc = dryrun_print(stdout, acct, &env, &msg, &err);
-    else
-        rc = deliver(cli, cfg, acct, &env, &msg, &err);
+    else if ((rc = deliver(cli, cfg, acct, &env, &msg, &err)) != 0)
+        rc = keep_for_later(cfg, acct, &env, &msg, &err);
 out:
     envelope_free(&env);
     message_free(&msg);
+    return rc == 0 ? EX_OK : fail(&err);
+}
+
+static int run_queue(const struct cli *cli, const struct config *cfg)
+{
+    struct mo_err err = { 0, "" };
+    struct queue_run_opts o = queue_opts(cli);
+    int rc;
+
+    if (cli->mode == CLI_LIST_QUEUE)
+        rc = queue_list(cfg, stdout, stderr, &err);
+    else if (cli->mode == CLI_QUEUE_DELETE)
+        rc = queue_delete(cfg, cli->queue_id, &err);
+    else
+        rc = queue_run(cfg, &o, &err);
     return rc == 0 ? EX_OK : fail(&err);
 }
 
@@ -163,6 +215,11 @@ int main(int argc, char **argv)
         break;
     case CLI_DELIVER:
         status = run_deliver(&cli, &cfg);
+        break;
+    case CLI_LIST_QUEUE:
+    case CLI_FLUSH_QUEUE:
+    case CLI_QUEUE_DELETE:
+        status = run_queue(&cli, &cfg);
         break;
     default:
         mo_err_set(&err, EX_UNAVAILABLE, _("this mode is not available yet"));
