@@ -21,7 +21,7 @@ enum protocol { PROTO_SMTP, PROTO_LMTP };
 struct account {
     char *name;
     char *host;
-    int port;                   /* 0 in the file means: default for tls */
+    int port;                   /* 0: unset, see account_port() */
     char *from;                 /* address, or a pattern like *@example.com */
     char *user;
     char *password;             /* secret: wiped by config_free */
@@ -64,8 +64,23 @@ struct config {
  * Errors are EX_CONFIG and name file, line and key. */
 int config_load(struct config *cfg, const char *explicit_file, struct mo_err *err);
 
-/* SPEC §2 selection: by name if given, else first account whose from matches
- * sender, else default_account; NULL with err filled when none fits. */
+/* Loads exactly these files in order (each must exist), a later section
+ * replacing an earlier one, as config_load does with its files. */
+int conf_load_files(struct config *cfg, const char *const *paths, size_t n,
+                    struct mo_err *err);
+
+/* Parses text as one configuration file called name (for messages), with
+ * every check of config_load but the permission one; for tests and fuzzing. */
+int conf_load_from_string(struct config *cfg, const char *name, const char *text,
+                          struct mo_err *err);
+
+/* A duration: one or more NUMBER[smhdw] ("5d", "1h30m", "90"; a bare number
+ * is seconds) in seconds. 0, or -1 when s is not one. seconds may be NULL. */
+int conf_parse_duration(const char *s, long *seconds);
+
+/* SPEC §2 selection: by name if given, else the first account (in file
+ * order) whose from matches sender, else default_account, else the only
+ * account; NULL with err (EX_CONFIG) filled when none fits. */
 const struct account *config_select_account(const struct config *cfg,
         const char *name, const char *sender, struct mo_err *err);
 
@@ -73,7 +88,12 @@ const struct account *config_select_account(const struct config *cfg,
  * case-insensitive). */
 bool config_from_matches(const char *pattern, const char *addr);
 
-/* The port used when the account leaves port unset. */
+/* 0 if s is a DSN NOTIFY value: "never", or a comma list of success,
+ * failure, delay (each once, case-insensitive); -1 otherwise. */
+int conf_check_dsn_notify(const char *s);
+
+/* The port used when the account leaves port unset: 587 starttls, 465
+ * implicit, 25 off; 24 for lmtp. */
 int account_port(const struct account *a);
 
 /* Paths for --version. */
