@@ -11,7 +11,7 @@ enum cli_mode {
     CLI_LIST_QUEUE,       /* -bp, or called as mailq */
     CLI_NEWALIASES,       /* -bi, or called as newaliases: succeeds, does nothing */
     CLI_SMTP_STDIN,       /* -bs */
-    CLI_FLUSH_QUEUE,      /* -q, -q30m, -qI ID (flush one), -qf (force) */
+    CLI_FLUSH_QUEUE,      /* -q, -q30m, -qI ID (flush one); --queue-force */
     CLI_SERVERINFO,       /* --serverinfo */
     CLI_STORE_PASSWORD,   /* --store-password */
     CLI_FORGET_PASSWORD,  /* --forget-password */
@@ -36,8 +36,9 @@ struct cli {
     bool debug;                 /* -d / --debug */
     bool dry_run;               /* --dry-run */
     const char *queue_interval; /* the argument of -qINTERVAL, or NULL */
-    const char *queue_id;       /* -qI ID / --queue-delete ID: one message */
-    bool queue_force;           /* -qf: ignore back-off */
+    const char *queue_id;       /* -qI ID / --queue-delete ID: one message;
+                                 * only [A-Za-z0-9_-], at most 64 bytes */
+    bool queue_force;           /* --queue-force (with -q): ignore back-off */
     char **recipients;          /* points into argv; not owned */
     size_t n_recipients;
 };
