@@ -70,9 +70,12 @@ is "$rc" 64 "the sendmail name parses options too"
 # ---------------------------------------------------------------- real programs
 # With --dry-run nothing is sent: these need the message intake and dry-run
 # modules, and show that each program's exact arguments are understood.
-cat >"$T/c.ini" <<'EOF'
+TMPDIR=$T/tmp; export TMPDIR
+mkdir -p "$TMPDIR"
+cat >"$T/c.ini" <<EOF
 [mailout]
 aliases = ~/aliases
+queue_dir = $T/queue
 [account work]
 host = smtp.example.com
 from = me@x.example
