@@ -1,0 +1,101 @@
+#!/bin/sh
+# keyring.sh - a real gnome-keyring-daemon on a private D-Bus session bus:
+# items made by secret-tool (msmtp's attributes) are found, --store-password
+# through a pseudo-terminal, --forget-password, and an absent Secret Service
+# or bus falls through to the next source with one line on stderr.
+. "$top_srcdir/tests/tap.sh"
+TS="$top_builddir/tests/test-secrets"
+PTY="$top_srcdir/tests/lib/pty-answer.py"
+case "$("$TS" support)" in yes*) ;; *) skip_all "built without libsecret";; esac
+for p in dbus-daemon gnome-keyring-daemon secret-tool python3; do
+    command -v $p >/dev/null || skip_all "$p is not installed"
+done
+
+export HOME="$T/home" XDG_RUNTIME_DIR="$T/run"
+mkdir -p "$HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
+unset DISPLAY WAYLAND_DISPLAY
+BUS_PID= GKD_PID=
+cleanup() {
+    [ -n "$GKD_PID" ] && kill "$GKD_PID" 2>/dev/null
+    [ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+start_bus() {   # start_bus [CONFIG-FILE]
+    if [ -n "${1:-}" ]; then out=$(dbus-daemon --config-file="$1" --fork --print-address=1 --print-pid=1)
+    else out=$(dbus-daemon --session --fork --print-address=1 --print-pid=1); fi
+    DBUS_SESSION_BUS_ADDRESS=$(printf '%s\n' "$out" | sed -n 1p)
+    BUS_PID=$(printf '%s\n' "$out" | sed -n 2p)
+    export DBUS_SESSION_BUS_ADDRESS
+}
+start_bus
+echo 'keyring-unlock-pw' | gnome-keyring-daemon --unlock --components=secrets --foreground \
+    >"$T/gkd.out" 2>"$T/gkd.err" &
+GKD_PID=$!
+# Wait until the Secret Service answers.
+i=0
+until secret-tool search --all nothing here >/dev/null 2>&1 || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+
+printf '%s' 'msmtp-style secret' | secret-tool store --label=msmtp host smtp.example.com service smtp user me@example.com
+out=$("$TS" get smtp.example.com me@example.com "$T/pw" 2>"$T/err"); rc=$?
+is "$rc" 0 "an item made by secret-tool with msmtp's attributes is found"
+is "$(cat "$T/pw" 2>/dev/null)" "msmtp-style secret" "its password"
+like "$out" 'libsecret mapped' "libsecret was loaded for the lookup"
+is "$(cat "$T/err")" "" "nothing on stderr"
+"$TS" get smtp.example.com other@example.com "$T/pw-other" </dev/null >/dev/null 2>"$T/err"
+ok $([ ! -e "$T/pw-other" ]; echo $?) "another user's lookup finds nothing"
+
+# --store-password: asked twice on the terminal, never echoed.
+python3 "$PTY" "$T/tr" 'stored via pty' 'stored via pty' -- "$TS" store mx.example.org bob >/dev/null
+is "$?" 0 "store: prompted twice on the terminal"
+is "$(secret-tool lookup host mx.example.org service smtp user bob)" "stored via pty" "secret-tool finds what mailout stored"
+like "$(secret-tool search host mx.example.org service smtp user bob 2>&1)" 'label = mailout: bob@mx\.example\.org' "labelled mailout: user@host"
+unlike "$(cat "$T/tr")" 'stored via pty' "the password was not echoed"
+"$TS" get mx.example.org bob "$T/pw2" >/dev/null 2>&1
+is "$(cat "$T/pw2" 2>/dev/null)" "stored via pty" "and mailout looks it up"
+python3 "$PTY" "$T/tr" 'replaced' 'replaced' -- "$TS" store mx.example.org bob >/dev/null
+is "$(secret-tool lookup host mx.example.org service smtp user bob)" "replaced" "storing again replaces the password"
+python3 "$PTY" "$T/tr" 'one' 'two' -- "$TS" store mx.example.org bob >/dev/null
+is "$?" 65 "two different answers: nothing stored"
+is "$(secret-tool lookup host mx.example.org service smtp user bob)" "replaced" "the old password stays"
+
+"$TS" forget mx.example.org bob 2>"$T/err"
+is "$?" 0 "forget removes the item"
+is "$(secret-tool lookup host mx.example.org service smtp user bob)" "" "secret-tool no longer finds it"
+"$TS" forget mx.example.org bob 2>"$T/err"
+is "$?" 69 "forgetting again is an error"
+like "$(cat "$T/err")" 'keyring has no password for bob at mx\.example\.org' "saying so"
+
+# No Secret Service on the bus: one line, then ~/.netrc.
+kill "$GKD_PID"; wait "$GKD_PID" 2>/dev/null; GKD_PID=
+kill "$BUS_PID"; BUS_PID=
+cat >"$T/bus.conf" <<EOT
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=$T/run</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOT
+start_bus "$T/bus.conf"
+printf 'machine smtp.example.com login me@example.com password from-netrc\n' >"$HOME/.netrc"
+chmod 600 "$HOME/.netrc"
+"$TS" get smtp.example.com me@example.com "$T/pw3" >/dev/null 2>"$T/err"
+is "$?" 0 "no Secret Service on the bus: the next source is used"
+is "$(cat "$T/pw3" 2>/dev/null)" "from-netrc" "the .netrc password"
+is "$(wc -l <"$T/err")" 1 "one line on stderr"
+like "$(cat "$T/err")" 'keyring is not available.*trying the next password source' "saying the keyring is not available"
+kill "$BUS_PID"; BUS_PID=
+
+# No bus at all (cron).
+export DBUS_SESSION_BUS_ADDRESS="unix:path=$T/run/gone"
+"$TS" get smtp.example.com me@example.com "$T/pw4" >/dev/null 2>"$T/err"
+is "$(cat "$T/pw4" 2>/dev/null)" "from-netrc" "no D-Bus at all: the next source is used"
+is "$(wc -l <"$T/err")" 1 "with one line on stderr"
+done_testing
