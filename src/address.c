@@ -447,6 +447,9 @@ static int local_part(struct lexer *lx, const struct words *w, const char *at,
         return lex_fail(lx, at, _("unquoted space in an address, or a display name without <address>"));
     if (w->local.len == 0)
         return lex_fail(lx, at, _("empty local part"));
+    /* SMTP has no way to carry a tab, even quoted (RFC 5321 4.1.2). */
+    if (memchr(s, '\t', w->local.len) != NULL)
+        return lex_fail(lx, at, _("tab in the local part"));
     if (is_dot_atom(s, w->local.len))
         return strbuf_append(out, s, w->local.len) == 0 ? 0
                : lex_fail(lx, at, _("too long"));

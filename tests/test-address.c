@@ -257,6 +257,7 @@ static void list_errors(void)
     list_err("u@[]", "empty domain literal", "empty literal");
     list_err("u@example.[1.2.3.4]", "domain literal after a domain name", "mixed domain");
     list_err("a(comment)g@h.example", "unquoted space", "comment splitting a local part");
+    list_err("\"a\tb\"@example.com", "tab in the local part", "tab in a quoted local part");
     list_err("\"\"@example.com", "empty local part", "empty quoted local part");
     list_err("<@r1.example u@h.example>", "malformed route", "route without ':'");
     list_err("Name <a@b.example c@d.example>", "unexpected text inside <...>", "two addrs in <>");
