@@ -8,9 +8,12 @@
  * needs one is resolved. */
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "address.h"
 #include "err.h"
 #include "i18n.h"
@@ -252,6 +255,31 @@ static int read_file(struct loader *ld, FILE *f)
     return rc;
 }
 
+/* Opens path for reading; a FIFO or device would block or never end, so
+ * only a regular file will do. A missing file gives *f == NULL and 0. */
+static int open_regular(const char *path, FILE **f, struct mo_err *err)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+    *f = NULL;
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return mo_err_set(err, EX_CONFIG, _("%s: cannot open: %s"), path, strerror(errno));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return mo_err_set(err, EX_CONFIG, _("%s: not a regular file"), path);
+    }
+    if (fcntl(fd, F_SETFL, 0) != 0 || (*f = fdopen(fd, "r")) == NULL) {
+        int e = errno;
+        close(fd);
+        return mo_err_set(err, EX_CONFIG, _("%s: cannot open: %s"), path, strerror(e));
+    }
+    return 0;
+}
+
 int aliases_load(struct aliases **out, const char *path, struct mo_err *err)
 {
     struct loader ld;
@@ -262,11 +290,9 @@ int aliases_load(struct aliases **out, const char *path, struct mo_err *err)
     (*out)->path = xstrdup(path ? path : "");
     if (path == NULL || path[0] == '\0')
         return 0;
-    f = fopen(path, "re");
-    if (f == NULL) {
-        if (errno == ENOENT)
+    if ((rc = open_regular(path, &f, err)) != 0 || f == NULL) {
+        if (rc == 0)
             return 0;
-        rc = mo_err_set(err, EX_CONFIG, _("%s: cannot open: %s"), path, strerror(errno));
         goto fail;
     }
     memset(&ld, 0, sizeof ld);

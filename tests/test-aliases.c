@@ -285,6 +285,12 @@ static void missing_and_unreadable(void)
     ok(aliases_load(&al, dir, &err) == -1 && err.code == 78 && al == NULL
        && strstr(err.msg, dir) != NULL, "a directory is a configuration error naming it");
     free(path);
+    path = xasprintf("%s/fifo", dir);
+    al = (struct aliases *)1;
+    ok(mkfifo(path, 0600) == 0 && aliases_load(&al, path, &err) == -1 && err.code == 78
+       && al == NULL && strstr(err.msg, "not a regular file") != NULL,
+       "a FIFO is refused without blocking");
+    free(path);
     if (geteuid() != 0) {
         char *p = write_file("root: a@b.example\n");
         chmod(p, 0);
