@@ -12,6 +12,7 @@
 #   PF_TLS_PORT       465-style: implicit TLS, AUTH required
 #   PF_PLAIN_PORT     25-style: no TLS, no AUTH, relays for loopback
 #   PF_MISMATCH_PORT  like STARTTLS but on 127.0.0.2, whose name the cert lacks
+#   PF_DIR            DIR as an absolute path
 #   PF_CA PF_OTHER_CA PF_CERTS  test CA, an unrelated CA, the cert directory
 #   PF_USER PF_PASS   the SASL login (user@realm) and password
 #   PF_MAILDIR        captured mail: N.eml (as delivered) and N.env
@@ -205,8 +206,8 @@ postfix_start() {
     chmod 755 "$_d/capture.sh"
     : > "$_d/maillog"
     pf_write_config "$_d"
-    PF_MAILDIR=$_d/mail PF_LOG=$_d/maillog PF_ACCESS=$_d/access
-    export PF_MAILDIR PF_LOG PF_ACCESS
+    PF_DIR=$_d PF_MAILDIR=$_d/mail PF_LOG=$_d/maillog PF_ACCESS=$_d/access
+    export PF_DIR PF_MAILDIR PF_LOG PF_ACCESS
 
     pf_cmd postfix -c "$_d/etc" start || return 1
     # Ready when every listener answers.
@@ -267,4 +268,28 @@ postfix_wait_mail() {
 # The captured message file(s) whose envelope recipient is ADDR.
 postfix_mail_for() {
     grep -lx "recipient=$1" "$PF_MAILDIR"/*.env 2>/dev/null | sed 's/\.env$/.eml/'
+}
+
+# Wait (bounded, default 30 s) until a message for ADDR was captured; print
+# its file name.
+postfix_wait_for() {
+    _i=0 _secs=${2:-30}
+    while :; do
+        _f=$(postfix_mail_for "$1" | head -n 1)
+        [ -n "$_f" ] && [ -f "$_f" ] && { echo "$_f"; return 0; }
+        [ $_i -ge $((_secs * 10)) ] && return 1
+        sleep 0.1; _i=$((_i + 1))
+    done
+}
+
+# Wait until Postfix's queue is empty (everything delivered or refused), so
+# that "nothing arrived" is a fact, not a race. Bounded (default 30 s).
+postfix_wait_idle() {
+    _i=0 _secs=${1:-30}
+    while [ -n "$(find "$PF_DIR/queue/incoming" "$PF_DIR/queue/active" \
+                  "$PF_DIR/queue/maildrop" -type f 2>/dev/null | head -n 1)" ]; do
+        [ $_i -ge $((_secs * 10)) ] && return 1
+        sleep 0.1; _i=$((_i + 1))
+    done
+    return 0
 }
