@@ -324,8 +324,62 @@ static void test_names(void)
        "EXTERNAL needs no password, XOAUTH2 needs a token");
 }
 
-int main(void)
+/* For tests/sasl-cyrus.sh: speaks to Cyrus SASL's sample server through a
+ * line protocol on stdin/stdout. Prints "I <b64>" or "I -" (no initial
+ * response); then for each challenge line (base64, "-" for empty) prints
+ * "R <b64>" or "E <code> <message>"; the line "DONE" prints "DONE 0|1". */
+static int drive(const char *mech, const char *user, const char *pass)
 {
+    struct mo_err err = { 0, "" };
+    struct sasl_client *c = sasl_client_new(sasl_mech_from_name(mech), user, pass, NULL);
+    unsigned char *out = NULL, *ch = NULL;
+    size_t n = 0, chn = 0;
+    char line[8192];
+
+    if (c == NULL)
+        return 2;
+    if (sasl_client_initial(c, &out, &n, &err) != 0) {
+        printf("E %d %s\n", err.code, err.msg);
+        return 1;
+    }
+    if (out) {
+        char *b = base64_encode(out, n);
+        printf("I %s\n", b);
+        free(b);
+        sasl_response_free(out, n);
+    } else {
+        printf("I -\n");
+    }
+    fflush(stdout);
+    while (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strcmp(line, "DONE") == 0) {
+            printf("DONE %d\n", sasl_client_done(c) ? 1 : 0);
+            break;
+        }
+        if (strcmp(line, "-") == 0)
+            line[0] = '\0';
+        if (base64_decode(line, strlen(line), &ch, &chn, 4096) != 0) {
+            printf("E 0 bad base64\n");
+        } else if (sasl_client_step(c, ch, chn, &out, &n, &err) != 0) {
+            printf("E %d %s\n", err.code, err.msg);
+        } else {
+            char *b = base64_encode(out, n);
+            printf("R %s\n", b[0] ? b : "-");
+            free(b);
+            sasl_response_free(out, n);
+        }
+        free(ch);
+        fflush(stdout);
+    }
+    sasl_client_free(c);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "drive") == 0)
+        return drive(argv[2], argv[3], argv[4]);
     test_scram_vectors();
     test_scram_hostile();
     test_simple_mechs();
