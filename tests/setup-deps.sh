@@ -6,7 +6,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 PKGS="build-essential autoconf automake autopoint gettext pkg-config
       libssl-dev libinih-dev libsecret-1-dev libglib2.0-dev
       clang libclang-rt-14-dev llvm
-      postfix sasl2-bin libsasl2-modules libsasl2-modules-db
+      postfix sasl2-bin libsasl2-modules libsasl2-modules-db php-cli
       openssl ca-certificates python3 procps util-linux
       dbus gnome-keyring libsecret-tools
       msmtp bsd-mailx mutt s-nail git-email
