@@ -14,6 +14,8 @@ struct smtp_options {
     const char *password;       /* NULL when the account has no user */
     int verbose;                /* -v: one line per step on stderr */
     bool debug;                 /* --debug: C:/S: transcript, secrets redacted */
+    bool keep_open;             /* more messages follow (the queue): do not
+                                 * send QUIT in the flight of the final dot */
 };
 
 /* What the server said about a message: for the log line and the queue. */
@@ -39,6 +41,12 @@ int smtp_session_open(struct smtp_session **out, const struct smtp_options *opt,
 int smtp_session_send(struct smtp_session *s, const struct envelope *env,
                       const struct message *msg, struct smtp_result *res,
                       struct mo_err *err);
+
+/* False once the connection cannot carry another transaction: QUIT was
+ * sent with the last message (keep_open false), the server broke the
+ * protocol, or a transaction was aborted by closing inside DATA. The queue
+ * then opens a new session for the next message. */
+bool smtp_session_usable(const struct smtp_session *s);
 
 /* Sends QUIT when the session is healthy, closes and frees. NULL is fine. */
 void smtp_session_close(struct smtp_session *s);
