@@ -104,6 +104,12 @@ msg "$T/m" pin@example.net
 send pin "$T/m" pin@example.net
 is "$RC" 0 "tls_fingerprint pin accepts the pinned certificate (even from an untrusted CA)"
 postfix_wait_for pin@example.net >/dev/null; ok $? "pinned: message arrived"
+timeout 60 "$MAILOUT" -C "$T/pin.ini" --serverinfo > "$T/out" 2>&1
+ok $? "--serverinfo: exit 0"
+like "$(cat "$T/out")" "$fp\$" "--serverinfo prints the certificate's full SHA-256 fingerprint"
+like "$(cat "$T/out")" 'AUTH .*SCRAM-SHA-256' "--serverinfo lists the AUTH mechanisms after STARTTLS"
+send otherca "$T/m" otherca@example.net
+like "$ERR" "$fp" "unknown CA: the error offers the full fingerprint to pin"
 badfp=SHA256:$(printf '00:%.0s' $(seq 31))00
 conf badpin "tls_fingerprint=$badfp"
 msg "$T/m" badpin@example.net
