@@ -101,6 +101,19 @@ static size_t utf8_printable_len(const unsigned char *s, size_t avail)
     return n;
 }
 
+static bool valid_utf8(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    for (size_t i = 0; i < len; ) {
+        size_t n = 1;
+        if (u[i] >= 0x80 && (n = utf8_printable_len(u + i, len - i)) == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
 /* Copies at most max bytes of s into b so that a terminal shows it safely:
  * control bytes and invalid UTF-8 become escapes. */
 static void append_sanitized(struct strbuf *b, const char *s, size_t len)
@@ -258,6 +271,25 @@ static int add_byte(struct lexer *lx, struct tok *t, char c)
     return 0;
 }
 
+/* A domain literal holds dtext only (RFC 5322 3.4.1; SMTP's address
+ * literals are narrower still); whitespace in it is dropped. */
+static int literal_char(struct lexer *lx, struct tok *t, const char **pp)
+{
+    unsigned char c = (unsigned char)**pp;
+
+    if (c == '\r' || c == '\n')
+        return skip_line_break(lx, pp);
+    if (is_wsp(c))
+        return 0;
+    if (is_ctl(c))
+        return check_ctl(lx, *pp);
+    if (c == '[')
+        return lex_fail(lx, *pp, _("'[' inside a domain literal"));
+    if (c == '\\' || c >= 0x7f)
+        return lex_fail(lx, *pp, _("invalid character in a domain literal"));
+    return add_byte(lx, t, (char)c);
+}
+
 /* Quoted strings and domain literals: text up to the closing character, with
  * quoted-pairs and folding undone. */
 static int lex_delimited(struct lexer *lx, struct tok *t, char close)
@@ -266,20 +298,19 @@ static int lex_delimited(struct lexer *lx, struct tok *t, char close)
 
     for (; p < lx->end && *p != close; p++) {
         unsigned char c = (unsigned char)*p;
+        if (close == ']') {
+            if (literal_char(lx, t, &p) != 0)
+                return -1;
+            continue;
+        }
         if (c == '\\') {
             if (quoted_pair(lx, &p) != 0)
                 return -1;
         } else if (c == '\r' || c == '\n') {
             if (skip_line_break(lx, &p) != 0)
                 return -1;
-            if (close == ']')
-                continue;
         } else if (is_ctl(c) && c != '\t') {
             return check_ctl(lx, p);
-        } else if (close == ']' && c == '[') {
-            return lex_fail(lx, p, _("'[' inside a domain literal"));
-        } else if (close == ']' && is_wsp(c)) {
-            continue;
         }
         if (add_byte(lx, t, *p) != 0)
             return -1;
@@ -581,13 +612,19 @@ static int finish_addr_spec(struct parser *ps)
     strbuf_reset(&ps->addr);
     if (local_part(lx, &ps->w, at, &ps->addr) != 0)
         return -1;
-    if (!tok_is(&ps->t, '@'))
-        return 0;
-    if (strbuf_append(&ps->addr, "@", 1) != 0)
-        return lex_fail(lx, at, _("too long"));
-    if (parse_domain(lx, &ps->t, at, &ps->addr) != 0)
-        return -1;
-    return lex_next(lx, &ps->t);
+    if (tok_is(&ps->t, '@')) {
+        if (strbuf_append(&ps->addr, "@", 1) != 0)
+            return lex_fail(lx, at, _("too long"));
+        if (parse_domain(lx, &ps->t, at, &ps->addr) != 0)
+            return -1;
+        if (lex_next(lx, &ps->t) != 0)
+            return -1;
+    }
+    /* 8-bit text in a display name may be legacy Latin-1 and is kept, but an
+     * address that is not UTF-8 (RFC 6532) cannot be delivered anywhere. */
+    if (!valid_utf8(ps->addr.data, ps->addr.len))
+        return lex_fail(lx, at, _("8-bit bytes in the address that are not UTF-8"));
+    return 0;
 }
 
 /* "<" [route] addr-spec ">", with the display name in ps->w. */

@@ -46,6 +46,8 @@ static void list_err_n(const char *text, size_t len, const char *want_msg,
     struct mo_err err = { 0, "" };
     int rc = address_list_parse(text, len, &l, &err);
 
+    if (rc == 0)
+        address_list_free(&l);
     if (!ok(rc == -1 && err.code == EX_DATAERR && strstr(err.msg, want_msg) != NULL
             && l.n == 0 && l.items == NULL && !has_control_chars(err.msg), "%s", what))
         diag("rc=%d code=%d msg=%s", rc, err.code, err.msg);
@@ -253,6 +255,14 @@ static void list_errors(void)
     list_err("\"abc\\", "backslash at the end", "backslash at end of quoted string");
     list_err("u@[1.2.3.4", "unterminated domain literal", "unterminated literal");
     list_err("u@[1.2[3.4]", "'[' inside a domain literal", "[ in literal");
+    list_err("u@[1.2\\.3.4]", "invalid character in a domain literal", "quoted-pair in a literal");
+    list_err("u@[1.2.3.\xc3\xa9]", "invalid character in a domain literal", "8-bit in a literal");
+    list_err("\xff\xfe@example.com", "not UTF-8", "invalid UTF-8 in a local part");
+    list_err("u@exa\xe9mple.com", "not UTF-8", "Latin-1 in a domain");
+    list_err("u@ex\xc2\x9b" "ample.com", "not UTF-8", "C1 control in a domain");
+    list_ok("Andr\xe9 <andre@example.fr>", "Andr\xe9 <andre@example.fr>",
+            "legacy Latin-1 display name kept");
+    list_ok("u@[ 192.0.2.1 ]", "<u@[192.0.2.1]>", "spaces in a literal dropped");
     list_err("[1.2.3.4]", "domain literal without '@'", "literal alone");
     list_err("u@[]", "empty domain literal", "empty literal");
     list_err("u@example.[1.2.3.4]", "domain literal after a domain name", "mixed domain");
