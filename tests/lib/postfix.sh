@@ -3,6 +3,7 @@
 #
 #   postfix_require              skip the whole test (TAP SKIP) when we cannot run Postfix
 #   postfix_start DIR            make and start an instance living entirely in DIR
+#                                (PF_MESSAGE_SIZE_LIMIT: default 60000000)
 #   postfix_stop DIR             stop it (postfix stop, then the master's PID)
 #   postfix_wait_mail N [SECS]   wait until N messages were captured (default 30 s)
 #   postfix_auto_stop DIR        stop the instance and remove $T when the test exits
@@ -18,6 +19,7 @@
 #   PF_MAILDIR        captured mail: N.eml (as delivered) and N.env
 #                     (line 1 "sender=ADDR", line 2 "recipient=ADDR")
 #   PF_LOG            Postfix's log file (sasl_method=..., TLS lines)
+#   (mail to ANY@discard.example is accepted and discarded, not captured)
 #   PF_ACCESS         recipient access table: "tempfail@test.example" gets
 #                     450, "reject@test.example" gets 550
 #
@@ -111,7 +113,8 @@ disable_mime_output_conversion = yes
 local_header_rewrite_clients =
 always_add_missing_headers = no
 header_checks = regexp:$_d/header_checks
-message_size_limit = 60000000
+transport_maps = texthash:$_d/transport
+message_size_limit = ${PF_MESSAGE_SIZE_LIMIT:-60000000}
 smtpd_tls_chain_files = $_d/certs/server.key, $_d/certs/server.pem
 smtpd_tls_loglevel = 1
 smtpd_tls_received_header = yes
@@ -163,6 +166,8 @@ capture   unix  -       n       n       -       -       pipe
 EOF
     printf '%s\n' '/^(Bcc|Resent-Bcc):(.*)$/ REPLACE X-Leaked-Bcc: ${1}:${2}' \
         > "$_d/header_checks"
+    # Mail to discard.example is accepted and thrown away (benchmarks).
+    printf 'discard.example discard:\n' > "$_d/transport"
     cat > "$_d/access" <<'EOF'
 tempfail@test.example 450 4.2.1 scripted temporary failure for tests
 reject@test.example 550 5.1.1 scripted permanent rejection for tests
