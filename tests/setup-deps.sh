@@ -9,8 +9,8 @@ PKGS="build-essential autoconf automake autopoint gettext pkg-config
       postfix sasl2-bin libsasl2-modules libsasl2-modules-db php-cli
       openssl ca-certificates python3 procps util-linux
       dbus gnome-keyring libsecret-tools
-      msmtp bsd-mailx mutt s-nail git-email
-      valgrind"
+      msmtp bsd-mailx mutt s-nail git-email libmailtools-perl
+      valgrind time"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
