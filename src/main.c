@@ -72,7 +72,8 @@ static int deliver(const struct cli *cli, const struct config *cfg,
                    const struct message *msg, struct mo_err *err)
 {
     struct smtp_options opt = { .acct = acct, .verbose = cli->verbose,
-                                .debug = cli->debug };
+                                .debug = cli->debug,
+                                .keep_open = queue_has_mail(cfg, acct) };
     struct smtp_result res;
     struct smtp_session *s = NULL;
     char *password = NULL;

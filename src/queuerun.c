@@ -86,8 +86,9 @@ static void report(const struct queue_run_opts *o, const char *id, const char *w
 
 static int open_session(struct acct_run *r, struct mo_err *err)
 {
+    /* keep_open: more messages follow, so no QUIT in the last flight */
     struct smtp_options opt = { .acct = r->acct, .verbose = r->o->verbose,
-                                .debug = r->o->debug };
+                                .debug = r->o->debug, .keep_open = true };
     const struct account *a = r->acct;
 
     if (r->password == NULL && a->user != NULL && a->auth != AUTH_OFF
@@ -156,15 +157,6 @@ static void log_sent(struct acct_run *r, const struct queue_entry *e,
     log_delivery(r->cfg, &l);
 }
 
-/* After a failed send, can the session carry the next message? Not after a
- * drop (no reply), a 421, or an authentication or protocol failure. */
-static bool session_usable(int code, const struct smtp_result *res)
-{
-    if (code != EX_TEMPFAIL && code != EX_UNAVAILABLE)
-        return false;
-    return res->reply_code != 0 && res->reply_code != 421;
-}
-
 static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
 {
     struct smtp_result res;
@@ -204,14 +196,15 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
             move_failed(r, fd, e, err.msg);
         else
             record_failure(r, fd, e, err.msg);
-        if (!session_usable(err.code, &res)) {
-            drop_session(r);
-            if (err.code != EX_TEMPFAIL) {
-                r->broken = true;
-                r->broken_err = err;
-            }
+        /* authentication or protocol trouble will not go away with the
+         * next message: the rest of the account only records it */
+        if (err.code != EX_TEMPFAIL && err.code != EX_UNAVAILABLE) {
+            r->broken = true;
+            r->broken_err = err;
         }
     }
+    if (r->s && !smtp_session_usable(r->s))
+        drop_session(r);
     header_block_free(&msg.headers);
     close(msg.body_fd);
 }
@@ -472,6 +465,33 @@ int queue_run(const struct config *cfg, const struct queue_run_opts *o,
     return 0;
 }
 
+bool queue_has_mail(const struct config *cfg, const struct account *acct)
+{
+    char *qdir = queue_dir_path(cfg);
+    char **ids;
+    size_t n = acct->queue ? queue_list_ids(qdir, &ids) : 0;
+    bool found = false;
+
+    for (size_t i = 0; i < n && !found; i++) {
+        char *path = xasprintf("%s/%s", qdir, ids[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct queue_entry e;
+        struct mo_err err;
+
+        free(path);
+        if (fd >= 0 && queue_entry_read(fd, &e, &err) == 0) {
+            found = strcmp(e.account, acct->name) == 0;
+            queue_entry_free(&e);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    if (n)
+        queue_ids_free(ids, n);
+    free(qdir);
+    return found;
+}
+
 void queue_flush_session(const struct config *cfg, const struct account *acct,
                          struct smtp_session *s, const struct queue_run_opts *o)
 {
@@ -484,7 +504,7 @@ void queue_flush_session(const struct config *cfg, const struct account *acct,
     struct due *d = NULL;
     size_t n = 0;
 
-    if (acct->queue && queue_dir_usable(qdir, &err))
+    if (acct->queue && s && smtp_session_usable(s) && queue_dir_usable(qdir, &err))
         n = collect(qdir, cfg, o, acct->name, true, &d);
     if (n > 0) {
         char **ids = xreallocarray(NULL, n, sizeof *ids);
@@ -526,8 +546,17 @@ static void print_entry(FILE *out, const struct queue_entry *e, bool locked)
     fprintf(out, "%-10s%c%8llu %-20.20s %s\n", e->id, locked ? '*' : ' ',
             (unsigned long long)e->size, when,
             e->env.sender[0] ? e->env.sender : "MAILER-DAEMON");
-    if (e->last_error[0])
-        fprintf(out, "(%.77s)\n", e->last_error);
+    if (e->last_error[0]) {
+        /* Postfix keeps the line within 79 columns; never cut a UTF-8
+         * sequence in two */
+        size_t n = strlen(e->last_error);
+        if (n > 77) {
+            n = 77;
+            while (n > 0 && ((unsigned char)e->last_error[n] & 0xC0) == 0x80)
+                n--;
+        }
+        fprintf(out, "(%.*s)\n", (int)n, e->last_error);
+    }
     for (size_t i = 0; i < e->env.n_rcpts; i++)
         fprintf(out, "%41s%s\n", "", e->env.rcpts[i]);
     fputc('\n', out);

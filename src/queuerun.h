@@ -46,6 +46,10 @@ bool queue_is_temporary(int code);
 int queue_run(const struct config *cfg, const struct queue_run_opts *o,
               struct mo_err *err);
 
+/* True if the account has queued mail: the send then keeps its session open
+ * (no QUIT in the final flight) so that the mail can follow. */
+bool queue_has_mail(const struct config *cfg, const struct account *acct);
+
 /* After a send succeeded on s: sends the account's queued mail over s too,
  * whatever its back-off, within the bounds above. Never fails the caller. */
 void queue_flush_session(const struct config *cfg, const struct account *acct,

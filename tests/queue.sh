@@ -1,0 +1,251 @@
+#!/bin/sh
+# queue.sh - the queue end to end against tests/lib/countserver.py: temporary
+# failures queued (exit 0), permanent ones copied to failed/, -q delivering
+# each message exactly once, mailq, damaged entries, max_queue_age, the flush
+# after a successful send, concurrent -q runs and kill -9 at random moments.
+. "$top_srcdir/tests/tap.sh"
+[ -x /usr/bin/python3 ] || skip_all "no /usr/bin/python3"
+
+S=$T/srv
+Q=$T/queue
+mkdir -p "$S"
+SPID=
+trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; rm -rf "$T"' EXIT
+
+/usr/bin/python3 "$top_srcdir/tests/lib/countserver.py" "$S" &
+SPID=$!
+i=0
+while [ ! -s "$S/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+[ -s "$S/port" ] || skip_all "the count server did not start"
+PORT=$(cat "$S/port")
+DEAD=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+mkconf() {     # mkconf PORT [EXTRA-LINE...]: the account "t" on 127.0.0.1:PORT
+    port=$1; shift
+    {
+        printf '[mailout]\nlogfile = %s/log\nqueue_dir = %s\n\n' "$T" "$Q"
+        printf '[account t]\nhost = 127.0.0.1\nport = %s\nfrom = s@example.org\n' "$port"
+        printf 'tls = off\nauth = off\ntimeout = 3\n'
+        for l in "$@"; do printf '%s\n' "$l"; done
+    } >"$T/c.ini"
+    chmod 600 "$T/c.ini"
+}
+mode() { printf '%s\n' "$1" >"$S/mode"; }
+send() {       # send SUBJECT: one message to r@example.net, stderr to $T/err
+    printf 'Subject: %s\n\nbody of %s\n' "$1" "$1" \
+        | "$MAILOUT" -C "$T/c.ini" r@example.net 2>"$T/err"
+}
+count() { if [ -f "$S/accepted" ]; then grep -cx -- "$1" "$S/accepted"; else echo 0; fi; }
+nqueued() { ls "$Q" 2>/dev/null | grep -cE '^[0-9A-F]{10}$' || true; }
+conns() { sed -n 's/^connections \([0-9]*\).*/\1/p' "$S/stats" 2>/dev/null || echo 0; }
+qid() { sed -n 's/^mailout: queued as \([0-9A-F]*\):.*/\1/p' "$T/err"; }
+mailq() { "$MAILOUT" -C "$T/c.ini" -bp; }
+flush() { "$MAILOUT" -C "$T/c.ini" -q "$@"; }
+
+# ------------------------------------------------------------ queued on failure
+mkconf "$PORT"
+is "$(mailq)" "Mail queue is empty" "mailq on an empty queue"
+
+mkconf "$DEAD"
+send refused
+is "$?" 0 "connection refused: exit 0"
+like "$(cat "$T/err")" "^mailout: queued as [0-9A-F]{10}: .*; will retry$" "with the notice"
+ID1=$(qid)
+is "$(stat -c %a "$Q")" 700 "queue directory 0700"
+is "$(stat -c %a "$Q/$ID1")" 600 "queue file 0600"
+is "$(stat -c %a "$Q/tmp")" 700 "tmp/ 0700"
+like "$(cat "$T/log")" "queued=$ID1 reason='" "log line queued=ID reason=..."
+like "$(head -n 1 "$Q/$ID1")" "^mailout-queue 1$" "the entry starts with its format line"
+out=$(mailq)
+is "$(printf '%s\n' "$out" | sed -n 1p)" \
+   "-Queue ID- --Size-- ----Arrival Time---- -Sender/Recipient-------" "mailq header line"
+like "$(printf '%s\n' "$out" | sed -n 2p)" \
+     "^$ID1      [ 0-9]{3} [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}  s@example.org$" \
+     "mailq entry line: ID, size, arrival, sender"
+like "$(printf '%s\n' "$out" | sed -n 3p)" '^\(.*\)$' "mailq: the last error in parentheses"
+is "$(printf '%s\n' "$out" | sed -n 4p)" \
+   "                                         r@example.net" "mailq: the recipient, indented"
+is "$(printf '%s\n' "$out" | sed -n '$p')" "-- 1 Kbytes in 1 Request." "mailq trailer"
+
+mkconf "$DEAD" "queue = off"
+send queue-off
+is "$?" 75 "queue = off: exit 75"
+is "$(nqueued)" 1 "and nothing more queued"
+
+mkconf 1 "" ; sed -i 's/^host = .*/host = no-such-host.invalid/' "$T/c.ini"
+send dnsfail
+is "$?" 0 "DNS failure: exit 0"
+like "$(cat "$T/err")" "queued as" "DNS failure queued"
+
+mkconf "$PORT"
+for m in 421 451rcpt dropbody dropdot; do
+    mode "$m"
+    send "$m"
+    is "$?" 0 "$m: exit 0"
+    like "$(cat "$T/err")" "^mailout: queued as " "$m: queued"
+done
+is "$(count dropdot)" 0 "the drop after the final dot: not counted as received"
+is "$(nqueued)" 6 "six messages in the queue"
+
+mode 550rcpt
+send refused550
+is "$?" 69 "550: exit 69 as before"
+like "$(cat "$T/err")" "failed/ as [0-9A-F]{10}" "550: a copy is kept in failed/"
+FID=$(sed -n 's/.*failed\/ as \([0-9A-F]*\).*/\1/p' "$T/err")
+ok "$([ -f "$Q/failed/$FID" ]; echo $?)" "failed/$FID exists"
+like "$(grep '^last-error:' "$Q/failed/$FID")" "550 5.1.1" "with the reason"
+like "$(cat "$T/log")" "failed=$FID" "log line failed=ID"
+
+# ------------------------------------------------------------------- -q
+mode ok
+flush
+is "$?" 0 "-q exits 0"
+is "$(count refused)" 0 "-q respects the back-off: nothing sent yet"
+c0=$(conns)
+flush --queue-force
+is "$?" 0 "-q --queue-force exits 0"
+for s in refused dnsfail 421 451rcpt dropbody dropdot; do
+    is "$(count "$s")" 1 "$s delivered exactly once"
+done
+is "$(nqueued)" 0 "queue empty after the flush"
+is "$(( $(conns) - c0 ))" 1 "one connection for the whole account"
+like "$(cat "$T/log")" "delivered=$ID1" "log line delivered=ID"
+flush --queue-force
+is "$(count refused)" 1 "a second -q sends nothing again"
+
+# -qI and --queue-delete
+mkconf "$DEAD"
+send one-now; A=$(qid)
+send to-delete; B=$(qid)
+mkconf "$PORT"
+"$MAILOUT" -C "$T/c.ini" -qI "$A" 2>/dev/null
+is "$?" 0 "-qI ID exits 0"
+is "$(count one-now)" 1 "-qI delivered that one"
+is "$(count to-delete)" 0 "and not the other"
+"$MAILOUT" -C "$T/c.ini" --queue-delete "$B"
+is "$?" 0 "--queue-delete"
+is "$(nqueued)" 0 "the queue is empty"
+"$MAILOUT" -C "$T/c.ini" --queue-delete "$B" 2>/dev/null
+ok "$([ $? -ne 0 ]; echo $?)" "--queue-delete of an unknown ID fails"
+
+# ------------------------------------------------------- damaged entries
+mkconf "$DEAD"
+send good1; G1=$(qid)
+send good2
+send good3; G3=$(qid)
+printf 'garbage\n' >"$Q/0000000AAA"; chmod 600 "$Q/0000000AAA"
+head -c 100 "$Q/$G1" >"$Q/0000000BBB"; chmod 600 "$Q/0000000BBB"
+chmod 644 "$Q/$G3"
+mkconf "$PORT"
+flush --queue-force 2>"$T/err"
+is "$(count good2)" 1 "the sound entry was delivered"
+for id in 0000000AAA 0000000BBB "$G3"; do
+    ok "$([ -f "$Q/corrupt/$id" ] && [ ! -f "$Q/$id" ]; echo $?)" "damaged $id moved to corrupt/"
+    like "$(cat "$T/err")" "$id: damaged" "and reported"
+done
+is "$(count good1)" 1 "good1 delivered"
+
+# --------------------------------------------------------- max_queue_age
+mkconf "$DEAD"
+send too-old; O=$(qid)
+sed -i 's/^arrival: [0-9]*$/arrival: 1000000000/' "$Q/$O"
+mkconf "$PORT"
+flush 2>"$T/err"
+ok "$([ -f "$Q/failed/$O" ] && [ ! -f "$Q/$O" ]; echo $?)" "past max_queue_age: moved to failed/"
+like "$(cat "$T/log")" "failed=$O reason='in the queue longer than max_queue_age" "with a log line"
+is "$(count too-old)" 0 "and not sent"
+
+# ------------------------------------------- permanent refusal of queued mail
+mkconf "$DEAD"
+send refused-later; P=$(qid)
+mkconf "$PORT"
+mode 550rcpt
+flush --queue-force 2>/dev/null
+ok "$([ -f "$Q/failed/$P" ] && [ ! -f "$Q/$P" ]; echo $?)" "5xx for queued mail: moved to failed/"
+mode ok
+
+# ------------------------------------------------ flush after a good send
+mkconf "$DEAD"
+for n in 1 2 3; do send "ride$n"; done
+mkconf "$PORT"
+c0=$(conns)
+send rider
+is "$?" 0 "a send that succeeds"
+for n in 1 2 3; do is "$(count "ride$n")" 1 "queued ride$n went along"; done
+is "$(count rider)" 1 "the new message too"
+is "$(( $(conns) - c0 ))" 1 "over the same connection"
+is "$(nqueued)" 0 "queue empty"
+
+# ------------------------------------------- two concurrent -q over 200
+mkconf "$DEAD"
+n=0
+while [ $n -lt 200 ]; do send "c$n" || break; n=$((n + 1)); done
+is "$(nqueued)" 200 "200 messages queued"
+mkconf "$PORT"
+: >"$S/accepted.before"; cp "$S/accepted" "$S/accepted.before"
+flush --queue-force 2>/dev/null & p1=$!
+flush --queue-force 2>/dev/null & p2=$!
+wait $p1; wait $p2
+got=$(grep -c '^c[0-9]*$' "$S/accepted")
+uniq=$(grep '^c[0-9]*$' "$S/accepted" | sort -u | wc -l)
+is "$got" 200 "two concurrent -q: 200 deliveries"
+is "$uniq" 200 "each message exactly once"
+is "$(nqueued)" 0 "queue empty"
+
+# ------------------------------------------------------ kill -9 at random
+# Every message that got exit 0 must end up delivered or queued. Even rounds
+# send to a slow server (killed while reading stdin, connecting, sending);
+# odd rounds find nothing listening (killed while writing the queue file).
+rand() { awk -v s="$1" -v r="$2" 'BEGIN { srand(s); printf "%.3f\n", rand() * r }'; }
+mode slow
+: >"$T/exit0"
+k=0
+while [ $k -lt 20 ]; do
+    if [ $((k % 2)) -eq 0 ]; then mkconf "$PORT"; r=0.6; else mkconf "$DEAD"; r=0.12; fi
+    { printf 'Subject: k%d\n\n' "$k"; sleep 0.05; printf 'body\n'; } \
+        | "$MAILOUT" -C "$T/c.ini" r@example.net 2>/dev/null &
+    pid=$!
+    sleep "$(rand "$k" "$r")"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    [ $? -eq 0 ] && echo "k$k" >>"$T/exit0"
+    k=$((k + 1))
+done
+mkconf "$PORT"
+mode ok
+flush --queue-force 2>/dev/null
+n0=$(wc -l <"$T/exit0")
+ok "$([ "$n0" -gt 0 ] && [ "$n0" -lt 20 ]; echo $?)" "kills landed before and after the end ($n0 of 20 got exit 0)"
+missing=0
+while read -r s; do [ "$(count "$s")" -ge 1 ] || missing=$((missing + 1)); done <"$T/exit0"
+is "$missing" 0 "kill -9 during intake, send or queueing: every exit-0 message arrived"
+
+mkconf "$DEAD"
+k=0
+while [ $k -lt 20 ]; do send "f$k"; k=$((k + 1)); done
+mkconf "$PORT"
+mode slow
+k=0
+while [ $k -lt 20 ] && [ "$(nqueued)" -gt 0 ]; do
+    flush --queue-force 2>/dev/null &
+    pid=$!
+    sleep "$(rand "$((k + 100))" 0.5)"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    k=$((k + 1))
+done
+mode ok
+flush --queue-force 2>/dev/null
+missing=0; dups=0
+k=0
+while [ $k -lt 20 ]; do
+    c=$(count "f$k")
+    [ "$c" -ge 1 ] || missing=$((missing + 1))
+    [ "$c" -le 1 ] || dups=$((dups + 1))
+    k=$((k + 1))
+done
+is "$missing" 0 "kill -9 during a flush: none of 20 missing"
+echo "# duplicates from kills between the 250 and the removal: $dups"
+is "$(nqueued)" 0 "queue empty at the end"
+
+done_testing
