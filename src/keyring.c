@@ -36,6 +36,10 @@ static struct {
     gboolean (*store)(const SecretSchema *, const gchar *, const gchar *,
                       const gchar *, GCancellable *, GError **, ...);
     gboolean (*clear)(const SecretSchema *, GCancellable *, GError **, ...);
+    GList *(*search)(const SecretSchema *, SecretSearchFlags, GCancellable *,
+                     GError **, ...);
+    void (*list_free_full)(GList *, GDestroyNotify);
+    void (*object_unref)(gpointer);
     void (*pw_free)(gchar *);
     void (*error_free)(GError *);
     char load_error[256];
@@ -57,6 +61,10 @@ static bool load(void)
     *(void **)&lib.clear = dlsym(lib.handle, "secret_password_clear_sync");
     *(void **)&lib.pw_free = dlsym(lib.handle, "secret_password_free");
     *(void **)&lib.error_free = dlsym(lib.handle, "g_error_free");
+    /* Optional (libsecret >= 0.19): tells a locked item from no item. */
+    *(void **)&lib.search = dlsym(lib.handle, "secret_password_search_sync");
+    *(void **)&lib.list_free_full = dlsym(lib.handle, "g_list_free_full");
+    *(void **)&lib.object_unref = dlsym(lib.handle, "g_object_unref");
     if (!lib.lookup || !lib.store || !lib.clear || !lib.pw_free || !lib.error_free) {
         snprintf(lib.load_error, sizeof lib.load_error, "%s",
                  _("libsecret lacks a needed function"));
@@ -82,6 +90,30 @@ bool keyring_built(void)
     return true;
 }
 
+/* The lookup gives nothing both for no item and for an item in a collection
+ * that stays locked (no prompter, as without a desktop session); a search
+ * that does not unlock still lists the locked item. */
+static bool item_is_locked(const char *host, const char *user, char *why,
+                           size_t why_size)
+{
+    GError *e = NULL;
+    GList *items;
+
+    if (!lib.search || !lib.list_free_full || !lib.object_unref)
+        return false;
+    items = lib.search(&schema, SECRET_SEARCH_NONE, NULL, &e, "host", host,
+                       "service", "smtp", "user", user, (char *)NULL);
+    if (e != NULL) {
+        lib.error_free(e);
+        return false;
+    }
+    if (items == NULL)
+        return false;
+    lib.list_free_full(items, lib.object_unref);
+    snprintf(why, why_size, "%s", _("the entry is in a locked collection"));
+    return true;
+}
+
 int keyring_lookup(const char *host, const char *user, char **out,
                    char *why, size_t why_size)
 {
@@ -102,7 +134,7 @@ int keyring_lookup(const char *host, const char *user, char **out,
         return -1;
     }
     if (pw == NULL)
-        return 0;
+        return item_is_locked(host, user, why, why_size) ? -1 : 0;
     *out = xstrdup(pw);
     lib.pw_free(pw);            /* wipes */
     return 1;

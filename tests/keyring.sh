@@ -67,6 +67,21 @@ is "$(secret-tool lookup host mx.example.org service smtp user bob)" "" "secret-
 is "$?" 69 "forgetting again is an error"
 like "$(cat "$T/err")" 'keyring has no password for bob at mx\.example\.org' "saying so"
 
+# A locked collection (nobody to type the unlock password): one line, then
+# the next source.
+if command -v gdbus >/dev/null; then
+    printf '%s' 'locked secret' | secret-tool store --label=x host locked.example service smtp user lu
+    printf 'machine locked.example login lu password netrc-for-locked\n' >"$HOME/.netrc"
+    chmod 600 "$HOME/.netrc"
+    timeout 10 gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
+        --method org.freedesktop.Secret.Service.Lock "['/org/freedesktop/secrets/collection/login']" >/dev/null
+    "$TS" get locked.example lu "$T/pwl" </dev/null >/dev/null 2>"$T/err"
+    is "$(cat "$T/pwl" 2>/dev/null)" "netrc-for-locked" "a locked collection: the next source is used"
+    like "$(cat "$T/err")" 'keyring is not available \(the entry is in a locked collection\)' "saying the entry is locked"
+    is "$(wc -l <"$T/err")" 1 "in one line"
+    rm -f "$HOME/.netrc"
+fi
+
 # No Secret Service on the bus: one line, then ~/.netrc.
 kill "$GKD_PID"; wait "$GKD_PID" 2>/dev/null; GKD_PID=
 kill "$BUS_PID"; BUS_PID=
