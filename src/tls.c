@@ -174,6 +174,12 @@ static long count_cb(BIO *b, int oper, const char *argp, size_t len, int argi,
     return ret;
 }
 
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf; (void)size; (void)rwflag; (void)u;
+    return -1;
+}
+
 static int setup_ctx(SSL_CTX *ctx, const struct tls_config *tc, struct mo_err *err)
 {
     int floor = tc->min_version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION;
@@ -184,6 +190,8 @@ static int setup_ctx(SSL_CTX *ctx, const struct tls_config *tc, struct mo_err *e
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
                           SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    /* An encrypted key must fail, not prompt on a terminal a cron job lacks. */
+    SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
     SSL_CTX_set_cert_verify_callback(ctx, verify_cb, NULL);
 
     if (tc->trust_file == NULL || strcmp(tc->trust_file, "system") == 0) {
@@ -216,7 +224,7 @@ static int setup_ctx(SSL_CTX *ctx, const struct tls_config *tc, struct mo_err *e
             what = _("cannot load tls_cert_file");
             file = tc->cert_file;
         } else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-            what = _("cannot load tls_key_file");
+            what = _("cannot load tls_key_file (an unencrypted PEM key is needed)");
         } else if (SSL_CTX_check_private_key(ctx) != 1) {
             what = _("tls_key_file does not match tls_cert_file");
         }
@@ -254,8 +262,12 @@ struct tls_session *tls_session_new(const struct tls_config *tc,
 
     if (ex_index < 0)
         ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-    ts->name = xstrdup(tc->server_name && *tc->server_name ? tc->server_name
-                       : default_name ? default_name : "");
+    const char *name = tc->server_name && *tc->server_name ? tc->server_name
+                       : default_name ? default_name : "";
+    size_t nl = strlen(name);
+    /* "[2001:db8::1]" as written in host = is the IPv6 literal. */
+    ts->name = nl >= 2 && name[0] == '[' && name[nl - 1] == ']'
+               ? xstrndup(name + 1, nl - 2) : xstrdup(name);
     if (tc->fingerprint && *tc->fingerprint) {
         if (parse_pin(tc->fingerprint, ts->pin) < 0) {
             mo_err_set(err, EX_CONFIG,

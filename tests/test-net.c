@@ -495,9 +495,9 @@ static void tls_end(struct tls_run *r)
 
 static char *cpath(const char *name)
 {
-    static char paths[8][512];
+    static char paths[64][512];     /* a ring: every path stays valid for the run */
     static int i;
-    char *p = paths[i++ % 8];
+    char *p = paths[i++ % 64];
     snprintf(p, 512, "%s/%s", certdir, name);
     return p;
 }
@@ -663,6 +663,32 @@ static void test_tls(void)
     net_write(r.c, "WHO\r\n", 5, &r.err);
     net_read_line(r.c, line, sizeof line, &r.err);
     ok(strstr(line, "mailout test client") != NULL, "server saw the client cert: %s", line);
+    tls_end(&r);
+
+    struct tls_config bracket = tc;
+    bracket.server_name = "[::1]";
+    tls_start(&r, "::1", "[::1]", &so, &bracket, 5);
+    is_int(r.rc, 0, "server name [::1] is the IPv6 literal: %s", r.err.msg);
+    tls_end(&r);
+
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "openssl pkey -in '%s' -aes256 -passout pass:secret -out '%s'",
+             cpath("client.key"), cpath("enc.key"));
+    if (system(cmd) == 0) {
+        struct tls_config enc = cc;
+        enc.key_file = cpath("enc.key");
+        double t1 = now_s();
+        tls_start(&r, "127.0.0.1", "localhost", &who, &enc, 5);
+        is_int(r.err.code, EX_CONFIG, "encrypted key fails without a prompt: %s", r.err.msg);
+        ok(now_s() - t1 < 3, "no prompt, no wait");
+        tls_end(&r);
+    } else {
+        ok(0, "cannot make an encrypted key");
+    }
+    struct tls_config half = tc;
+    half.cert_file = cpath("client.pem");
+    tls_start(&r, "127.0.0.1", "localhost", &so, &half, 5);
+    is_int(r.err.code, EX_CONFIG, "cert without key is EX_CONFIG: %s", r.err.msg);
     tls_end(&r);
 
     /* Bulk data over TLS arrives complete. */
