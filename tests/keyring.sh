@@ -7,35 +7,10 @@
 TS="$top_builddir/tests/test-secrets"
 PTY="$top_srcdir/tests/lib/pty-answer.py"
 case "$("$TS" support)" in yes*) ;; *) skip_all "built without libsecret";; esac
-for p in dbus-daemon gnome-keyring-daemon secret-tool python3; do
-    command -v $p >/dev/null || skip_all "$p is not installed"
-done
-
-export HOME="$T/home" XDG_RUNTIME_DIR="$T/run"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
-unset DISPLAY WAYLAND_DISPLAY
-BUS_PID= GKD_PID=
-cleanup() {
-    [ -n "$GKD_PID" ] && kill "$GKD_PID" 2>/dev/null
-    [ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-
-start_bus() {   # start_bus [CONFIG-FILE]
-    if [ -n "${1:-}" ]; then out=$(dbus-daemon --config-file="$1" --fork --print-address=1 --print-pid=1)
-    else out=$(dbus-daemon --session --fork --print-address=1 --print-pid=1); fi
-    DBUS_SESSION_BUS_ADDRESS=$(printf '%s\n' "$out" | sed -n 1p)
-    BUS_PID=$(printf '%s\n' "$out" | sed -n 2p)
-    export DBUS_SESSION_BUS_ADDRESS
-}
-start_bus
-echo 'keyring-unlock-pw' | gnome-keyring-daemon --unlock --components=secrets --foreground \
-    >"$T/gkd.out" 2>"$T/gkd.err" &
-GKD_PID=$!
-# Wait until the Secret Service answers.
-i=0
-until secret-tool search --all nothing here >/dev/null 2>&1 || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+. "$top_srcdir/tests/lib/keyring.sh"
+keyring_require
+trap 'keyring_stop; rm -rf "$T"' EXIT
+keyring_start "$T" || { echo "Bail out! the private keyring did not start"; exit 1; }
 
 printf '%s' 'msmtp-style secret' | secret-tool store --label=msmtp host smtp.example.com service smtp user me@example.com
 out=$("$TS" get smtp.example.com me@example.com "$T/pw" 2>"$T/err"); rc=$?
@@ -83,8 +58,7 @@ if command -v gdbus >/dev/null; then
 fi
 
 # No Secret Service on the bus: one line, then ~/.netrc.
-kill "$GKD_PID"; wait "$GKD_PID" 2>/dev/null; GKD_PID=
-kill "$BUS_PID"; BUS_PID=
+keyring_stop
 cat >"$T/bus.conf" <<EOT
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -98,7 +72,9 @@ cat >"$T/bus.conf" <<EOT
   </policy>
 </busconfig>
 EOT
-start_bus "$T/bus.conf"
+_out=$(dbus-daemon --config-file="$T/bus.conf" --fork --print-address=1 --print-pid=1)
+export DBUS_SESSION_BUS_ADDRESS=$(printf '%s\n' "$_out" | sed -n 1p)
+KR_BUS_PID=$(printf '%s\n' "$_out" | sed -n 2p)
 printf 'machine smtp.example.com login me@example.com password from-netrc\n' >"$HOME/.netrc"
 chmod 600 "$HOME/.netrc"
 "$TS" get smtp.example.com me@example.com "$T/pw3" >/dev/null 2>"$T/err"
@@ -106,7 +82,7 @@ is "$?" 0 "no Secret Service on the bus: the next source is used"
 is "$(cat "$T/pw3" 2>/dev/null)" "from-netrc" "the .netrc password"
 is "$(wc -l <"$T/err")" 1 "one line on stderr"
 like "$(cat "$T/err")" 'keyring is not available.*trying the next password source' "saying the keyring is not available"
-kill "$BUS_PID"; BUS_PID=
+keyring_stop
 
 # No bus at all (cron).
 export DBUS_SESSION_BUS_ADDRESS="unix:path=$T/run/gone"
