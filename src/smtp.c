@@ -72,6 +72,7 @@ struct smtp_session {
     bool sent_before;           /* RSET before the next transaction */
     bool usable;                /* the connection can carry another command */
     bool quit_sent;
+    char mechs[256];            /* offered(): the AUTH list for messages */
 };
 
 /* One command in flight and what its reply means. */
@@ -430,6 +431,21 @@ void smtp_session_close(struct smtp_session *s)
 
 /* ------------------------------------------------------------ AUTH */
 
+/* The server's AUTH mechanisms as "PLAIN LOGIN" for messages. */
+static const char *offered(struct smtp_session *s)
+{
+    const char *m = s->caps.auth_mechs;
+    size_t n;
+
+    while (*m == ' ')
+        m++;
+    n = strlen(m);
+    while (n > 0 && m[n - 1] == ' ')
+        n--;
+    snprintf(s->mechs, sizeof s->mechs, "%.*s", (int)n, m);
+    return s->mechs;
+}
+
 /* Mechanisms that hand the secret itself to whoever is listening. */
 static bool mech_is_cleartext(enum auth_mech m)
 {
@@ -458,11 +474,11 @@ static int pick_auto(struct smtp_session *s, enum auth_mech *m, struct mo_err *e
     }
     if (skipped)
         return mo_err_set(err, EX_NOPERM,
-                          _("AUTH: the server offers only%s, which would send the password of account %s in clear over an unencrypted connection; set tls = starttls or tls = implicit"),
-                          s->caps.auth_mechs, s->acct->name);
+                          _("AUTH: the server offers only %s, which would send the password of account %s in clear over an unencrypted connection; set tls = starttls or tls = implicit"),
+                          offered(s), s->acct->name);
     return mo_err_set(err, EX_NOPERM,
-                      _("AUTH: no authentication mechanism in common with the server (it offers%s)"),
-                      s->caps.auth_mechs);
+                      _("AUTH: no authentication mechanism in common with the server (it offers %s)"),
+                      offered(s));
 }
 
 /* Decides the mechanism, or AUTH_OFF when the account does not log in. */
@@ -482,8 +498,8 @@ static int choose_mech(struct smtp_session *s, enum auth_mech *m, struct mo_err 
         return pick_auto(s, m, err);
     if (!caps_has_mech(&s->caps, sasl_mech_name(a->auth)))
         return mo_err_set(err, EX_NOPERM,
-                          _("AUTH: the server does not offer the mechanism %s of account %s (it offers%s)"),
-                          sasl_mech_name(a->auth), a->name, s->caps.auth_mechs);
+                          _("AUTH: the server does not offer the mechanism %s of account %s (it offers %s)"),
+                          sasl_mech_name(a->auth), a->name, offered(s));
     if ((mech_is_cleartext(a->auth) || sasl_mech_is_plus(a->auth)) && !net_is_tls(s->c))
         return mo_err_set(err, EX_NOPERM,
                           _("AUTH: refusing %s over an unencrypted connection: it would expose the password of account %s; set tls = starttls or tls = implicit"),
@@ -757,8 +773,11 @@ static void handle_reply(struct smtp_session *s, struct txn *t,
             t->data_open = true;
             return;
         }
+        /* After refused recipients a refused DATA is only the consequence. */
+        if (t->n_refused > 0)
+            return;
         reply_error(s, _("DATA refused"), NULL, &e);
-        if (!t->failed && t->n_refused == 0)
+        if (!t->failed)
             fill_result(s, t->res);
         txn_fail(t, &e);
         return;

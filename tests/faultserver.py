@@ -6,9 +6,12 @@ what it answers at any stage ("on STAGE[ MATCH]: ACTION"). It records every
 command line with the number of the read() that completed it (so a test can
 see which commands arrived in one flight), and the DATA bytes exactly.
 
-    faultserver.py serve TEST DIR   listen on 127.0.0.1 port 0, write DIR/port,
-                                    serve one connection, write DIR/transcript
-                                    and DIR/data; exit when the client leaves
+    faultserver.py serve TEST DIR   listen on 127.0.0.1 port 0; write the
+                                    client's DIR/config.ini and DIR/message,
+                                    then DIR/vars.sh (the expectations, for the
+                                    shell); serve one connection, write
+                                    DIR/transcript and DIR/data; exit when the
+                                    client leaves
     faultserver.py get TEST KEY     print a value (or block) of the test file
     faultserver.py check TEST DIR   compare the transcript, flights and data
                                     with the test; print the differences, exit 1
@@ -86,6 +89,7 @@ class Server:
         self.data = b""
         self.tls = False
         self.auth_next = False
+        self.login_user = False
 
     def action_for(self, stage, arg):
         for key, action in self.t["on"]:
@@ -132,7 +136,10 @@ class Server:
                 self.send(bytes([byte]))
                 time.sleep(0.002)
         elif verb == "long":
-            self.send(b"250 " + b"x" * int(text) + b"\r\n")
+            try:
+                self.send(b"250 " + b"x" * int(text) + b"\r\n")
+            except OSError:
+                return False    # the client hung up on it, as it should
         elif verb == "flood":
             line = b"250-" + b"f" * 70 + b"\r\n"
             sent = 0
@@ -158,7 +165,10 @@ class Server:
         return True
 
     def read_more(self):
-        chunk = self.sock.recv(65536)
+        try:
+            chunk = self.sock.recv(65536)
+        except ConnectionResetError:
+            return False        # a client that gives up on a bad reply
         if not chunk:
             return False
         self.reads += 1
@@ -202,6 +212,12 @@ class Server:
             self.transcript.append((self.reads, line))
             if self.auth_next:
                 self.auth_next = False
+                if self.login_user:
+                    # LOGIN: the user name came; ask for the password
+                    self.login_user = False
+                    self.auth_next = True
+                    self.send(b"334 UGFzc3dvcmQ6\r\n")
+                    continue
                 if not self.act("AUTH2", line, b"235 2.7.0 Authentication successful\r\n"):
                     return
                 continue
@@ -218,7 +234,10 @@ class Server:
                     self.start_tls()
             elif verb == "AUTH":
                 words = line.split()
-                if len(words) == 2:
+                if len(words) == 2 and words[1].upper() == "LOGIN":
+                    self.auth_next = self.login_user = True
+                    ok = self.act(verb, arg, b"334 VXNlcm5hbWU6\r\n")
+                elif len(words) == 2:
                     self.auth_next = True
                     ok = self.act(verb, arg, b"334 \r\n")
                 else:
@@ -250,9 +269,7 @@ class Server:
         ls.bind(("127.0.0.1", 0))
         ls.listen(1)
         ls.settimeout(20)
-        with open(os.path.join(self.dir, "port.tmp"), "w") as f:
-            f.write(str(ls.getsockname()[1]))
-        os.rename(os.path.join(self.dir, "port.tmp"), os.path.join(self.dir, "port"))
+        prepare(self.t, self.dir, ls.getsockname()[1])
         try:
             self.sock, _ = ls.accept()
         except socket.timeout:
@@ -275,6 +292,48 @@ class Server:
                 f.write(self.data)
 
 
+BASE_CONFIG = [
+    ("host", "127.0.0.1"), ("from", "sender@example.org"), ("auth", "off"),
+    ("timeout", "2"), ("queue", "off"), ("add_date", "off"),
+    ("add_message_id", "off"), ("add_from", "off"),
+]
+
+DEFAULT_MESSAGE = (b"From: sender@example.org\nTo: rcpt@example.net\nSubject: fault test\n"
+                   b"Date: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <fault@example.org>\n"
+                   b"\nHello.\n")
+
+
+def sh_quote(v):
+    return "'" + v.replace("'", "'\\''") + "'"
+
+
+def prepare(t, d, port):
+    """Writes DIR/config.ini, DIR/message and, last, DIR/vars.sh for the runner."""
+    certs = os.environ.get("FAULT_CERTS", "")
+    own = {c.partition("=")[0].strip() for c in t["config"]}
+    base = BASE_CONFIG + [("port", str(port)), ("tls", t.get("tls", "off")),
+                          ("tls_trust_file", os.path.join(certs, "ca.pem"))]
+    lines = ["[mailout]", "logfile = " + os.path.join(d, "log"),
+             "queue_dir = " + os.path.join(d, "queue"), "", "[account fault]"]
+    lines += ["%s = %s" % kv for kv in base if kv[0] not in own]
+    lines += t["config"]
+    fd = os.open(os.path.join(d, "config.ini"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(d, "message"), "wb") as f:
+        if "message" in t:
+            f.write(b"".join(unescape(l) + b"\n" for l in t["message"]))
+        else:
+            f.write(DEFAULT_MESSAGE)
+    with open(os.path.join(d, "vars.tmp"), "w", encoding="utf-8", errors="surrogateescape") as f:
+        for key in ("desc", "args", "exit", "error", "stderr", "stderr-not"):
+            v = t.get(key, "")
+            if key == "args":   # \xNN escapes for 8-bit addresses
+                v = unescape(v).decode("utf-8", "surrogateescape")
+            f.write("t_%s=%s\n" % (key.replace("-", "_"), sh_quote(v)))
+    os.rename(os.path.join(d, "vars.tmp"), os.path.join(d, "vars.sh"))
+
+
 def load_transcript(d):
     out = []
     with open(os.path.join(d, "transcript"), encoding="utf-8") as f:
@@ -292,7 +351,7 @@ def check(t, d):
     tr = load_transcript(d)
     got = [l for _, l in tr]
     if "commands" in t:
-        want = t["commands"]
+        want = [unescape(w).decode("utf-8", "replace") for w in t["commands"]]
         if len(got) != len(want) or not all(fnmatch.fnmatchcase(g, w) for g, w in zip(got, want)):
             problems.append("commands differ:\n  got:  %r\n  want: %r" % (got, want))
     if "flight" in t:
