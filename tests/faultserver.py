@@ -21,7 +21,8 @@ Keys: desc, args, config (repeatable), caps (space-separated, "_" for a
 space inside one: "SIZE_1000"; default PIPELINING 8BITMIME SIZE_10000000),
 caps-tls (after TLS; default caps + AUTH PLAIN LOGIN), tls (off|starttls|
 implicit), on (repeatable), exit, error (pattern for stderr, which must be
-one line), stderr / stderr-not (patterns for the whole stderr), commands (block; fnmatch patterns),
+one line), stderr / stderr-not (patterns for the whole stderr), stdout,
+commands (block; fnmatch patterns),
 flight (commands that must arrive in one read, e.g. "MAIL RCPT DATA"),
 message (block: stdin of mailout), data (block: the bytes the server must
 receive between DATA and the final dot, lines joined with CRLF).
@@ -326,7 +327,7 @@ def prepare(t, d, port):
         else:
             f.write(DEFAULT_MESSAGE)
     with open(os.path.join(d, "vars.tmp"), "w", encoding="utf-8", errors="surrogateescape") as f:
-        for key in ("desc", "args", "exit", "error", "stderr", "stderr-not"):
+        for key in ("desc", "args", "exit", "error", "stderr", "stderr-not", "stdout"):
             v = t.get(key, "")
             if key == "args":   # \xNN escapes for 8-bit addresses
                 v = unescape(v).decode("utf-8", "surrogateescape")
