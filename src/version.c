@@ -8,13 +8,6 @@
 #include "secrets.h"
 #include "version.h"
 
-/* Used only while the secrets module does not define it yet; the real
- * definition (a strong symbol) wins at link time. */
-__attribute__((weak)) const char *secret_keyring_support(void)
-{
-    return "unknown";
-}
-
 int version_print(FILE *out, const struct config *cfg, const char *explicit_file)
 {
     char *user = config_user_path();
