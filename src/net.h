@@ -1,6 +1,7 @@
 /* net.h - a connection to the server: TCP with a timeout on connect, every
  * read and every write; TLS on top after net_start_tls. Writes are buffered
- * and leave only on net_flush, so that a pipelined flight is one write. */
+ * and leave only when the 64 KiB buffer is full or on net_flush, so that a
+ * pipelined flight is one write. */
 #ifndef MAILOUT_NET_H
 #define MAILOUT_NET_H
 
