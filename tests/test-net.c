@@ -400,7 +400,8 @@ static void test_injection(void)
 
 /* ------------------------------------------------------------ TLS server */
 
-enum srv_mode { SRV_ECHO, SRV_STALL, SRV_CUT, SRV_STALL_AFTER, SRV_COUNT };
+enum srv_mode { SRV_ECHO, SRV_STALL, SRV_CUT, SRV_STALL_AFTER, SRV_COUNT, SRV_CLOSE_AFTER,
+                SRV_DROP_AFTER };
 
 struct srv_opts {
     const char *cert, *key;
@@ -451,6 +452,12 @@ static void serve_tls(int lfd, const struct srv_opts *o)
         _exit(1);
     if (o->mode == SRV_STALL_AFTER) {
         sleep(10);
+        _exit(0);
+    }
+    if (o->mode == SRV_CLOSE_AFTER || o->mode == SRV_DROP_AFTER) {
+        if (o->mode == SRV_CLOSE_AFTER)
+            SSL_shutdown(ssl);  /* close_notify; DROP just goes away */
+        close(fd);
         _exit(0);
     }
     size_t have = 0, total = 0;
@@ -680,6 +687,31 @@ static void test_tls(void)
        r.err.msg);
     tls_end(&r);
 
+    /* Writes to a TLS server that stopped reading end at the timeout. */
+    tls_start(&r, "127.0.0.1", "localhost", &after, &tc, 1);
+    static char chunk[1 << 20];
+    int wr = 0;
+    t0 = now_s();
+    for (int i = 0; i < 64 && wr == 0; i++)
+        wr = net_write(r.c, chunk, sizeof chunk, &r.err);
+    dt = now_s() - t0;
+    ok(wr == -1 && r.err.code == EX_TEMPFAIL && dt < 5, "TLS write times out (%.2f s): %s", dt,
+       r.err.msg);
+    tls_end(&r);
+
+    struct srv_opts closing = { .mode = SRV_CLOSE_AFTER };
+    tls_start(&r, "127.0.0.1", "localhost", &closing, &tc, 5);
+    is_int(net_read_line(r.c, line, sizeof line, &r.err), -1, "close_notify: read fails");
+    ok(r.err.code == EX_TEMPFAIL && strstr(r.err.msg, "connection closed by server"),
+       "close_notify is 'connection closed': %s", r.err.msg);
+    tls_end(&r);
+    struct srv_opts drop = { .mode = SRV_DROP_AFTER };
+    tls_start(&r, "127.0.0.1", "localhost", &drop, &tc, 5);
+    is_int(net_read_line(r.c, line, sizeof line, &r.err), -1, "TCP close without close_notify");
+    ok(r.err.code == EX_TEMPFAIL && strstr(r.err.msg, "connection closed by server"),
+       "is 'connection closed' too: %s", r.err.msg);
+    tls_end(&r);
+
     struct srv_opts who = { .want_client_cert = true };
     struct tls_config cc = tc;
     cc.cert_file = cpath("client.pem");
@@ -723,7 +755,7 @@ static void test_tls(void)
     static char body[1000];
     memset(body, 'b', sizeof body - 2);
     memcpy(body + sizeof body - 2, "\r\n", 2);
-    int wr = 0;
+    wr = 0;
     for (int i = 0; i < 3000 && wr == 0; i++)
         wr = net_write(r.c, body, sizeof body, &r.err);
     net_write(r.c, "END\r\n", 5, &r.err);
