@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 #include "i18n.h"
 #include "util.h"
 #include "conf.h"
@@ -894,6 +895,7 @@ static int load_file(struct loader *ld, struct config *cfg, const char *path, bo
     if (rc <= 0)
         return rc;
     rc = parse_text(ld, path, data, len);
+    OPENSSL_cleanse(data, len);     /* it may hold a password */
     free(data);
     if (rc == 0 && ld->password_line != 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
         rc = fail_at(ld, path, ld->password_line, "password",
