@@ -346,7 +346,8 @@ long net_read_line(struct conn *c, char *buf, size_t max, struct mo_err *err)
     long long deadline = now_ms() + (long long)c->timeout_s * 1000;
 
     if (max < 2)
-        return mo_err_set(err, EX_SOFTWARE, "net_read_line: buffer too small");
+        return mo_err_set(err, EX_SOFTWARE, _("internal error: %s"),
+                          "net_read_line: buffer too small");
     if (max > sizeof c->in - 1)
         max = sizeof c->in - 1;
     /* The reply we are about to wait for answers what is still buffered. */
@@ -401,7 +402,8 @@ static bool socket_has_input(const struct conn *c)
 int net_start_tls(struct conn *c, const struct tls_config *tc, struct mo_err *err)
 {
     if (c->tls)
-        return mo_err_set(err, EX_SOFTWARE, "net_start_tls: TLS already active");
+        return mo_err_set(err, EX_SOFTWARE, _("internal error: %s"),
+                          "net_start_tls: TLS already active");
     if (net_flush(c, err) < 0)
         return -1;
     if (net_has_buffered_input(c) || socket_has_input(c))
