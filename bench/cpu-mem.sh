@@ -109,6 +109,7 @@ for mode in plain starttls; do
                 measure "$client" "$mode" "$size" >> "$D/res" || break
                 n=$((n + 1))
             done
+            [ "$n" -gt 0 ] || { eval "C_$client=0 R_$client=0"; continue; }
             eval "C_$client=\$(median \"\$D/res\" 1)"
             eval "R_$client=\$(median \"\$D/res\" 2)"
         done

@@ -97,6 +97,7 @@ for mode in starttls implicit plain; do
             run "$client" "$mode" >> "$D/res-$client" || break
             n=$((n + 1))
         done
+        [ "$n" -gt 0 ] || { eval "W_$client= S_$client="; continue; }
         mid=$(( (n + 1) / 2 ))
         eval "W_$client=\$(sort -n \"\$D/res-$client\" | sed -n \"\${mid}p\" | cut -d' ' -f1)"
         eval "S_$client=\$(sort -k2 -n \"\$D/res-$client\" | sed -n \"\${mid}p\" | cut -d' ' -f2)"

@@ -10,6 +10,7 @@ postfix_require
 [ -x "$MAILOUT" ] || skip_all "no mailout binary at $MAILOUT"
 postfix_auto_stop "$T/pf"
 postfix_start "$T/pf" || { echo "Bail out! private Postfix did not start"; exit 1; }
+postfix_require_delivery
 
 FROM=sender@test.example
 # conf NAME [KEY=VALUE...] - write $T/NAME.ini: account "test" on the
