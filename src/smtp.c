@@ -24,11 +24,13 @@
 #define SASL_CHALLENGE_MAX 12288
 /* Spool reads: large enough that a write carries many TCP segments. */
 #define DATA_CHUNK (64 * 1024)
+/* BDAT chunk size: few chunks, so few replies queue up behind them. */
+#define BDAT_CHUNK (1024 * 1024)
 
 enum smtp_state {
     ST_CONNECT, ST_TLS_HANDSHAKE, ST_GREETING, ST_EHLO, ST_HELO, ST_STARTTLS,
     ST_AUTH, ST_READY, ST_RSET, ST_MAIL, ST_RCPT, ST_DATA, ST_MESSAGE,
-    ST_END_OF_DATA, ST_QUIT, ST_CLOSED,
+    ST_END_OF_DATA, ST_BDAT, ST_QUIT, ST_CLOSED,
 };
 
 static const char *const state_names[] = {
@@ -37,7 +39,7 @@ static const char *const state_names[] = {
     [ST_STARTTLS] = "STARTTLS", [ST_AUTH] = "AUTH", [ST_READY] = "READY",
     [ST_RSET] = "RSET", [ST_MAIL] = "MAIL", [ST_RCPT] = "RCPT",
     [ST_DATA] = "DATA", [ST_MESSAGE] = "MESSAGE",
-    [ST_END_OF_DATA] = "END-OF-DATA", [ST_QUIT] = "QUIT", [ST_CLOSED] = "CLOSED",
+    [ST_END_OF_DATA] = "END-OF-DATA", [ST_BDAT] = "BDAT", [ST_QUIT] = "QUIT", [ST_CLOSED] = "CLOSED",
 };
 
 /* The stage as named in error messages. */
@@ -93,6 +95,8 @@ struct txn {
     bool *accepted;             /* per recipient, for LMTP */
     size_t n_accepted;
     bool data_open;             /* 354 received: the server is in data mode */
+    bool bdat_done;             /* CHUNKING: the message went with the flight */
+    bool accepted_anyway;       /* ...and was taken although AUTH failed */
     struct smtp_result *res;
 };
 
@@ -794,12 +798,20 @@ static bool lost(const struct txn *t, const struct pending *p)
     return p->st == ST_DATA && t->n_refused > 0;
 }
 
+static int send_bdat(struct smtp_session *s, const struct message *msg,
+                     size_t *chunks, struct mo_err *err);
+static int bdat_replies(struct smtp_session *s, struct txn *t, size_t chunks,
+                        struct mo_err *err);
+
 /* Writes the queued commands and reads their replies: one flight with
- * PIPELINING, otherwise one command per round trip. */
+ * PIPELINING, otherwise one command per round trip. With bdat (CHUNKING and
+ * PIPELINING) the message and QUIT join the flight. */
 static int run_flight(struct smtp_session *s, struct txn *t, char **lines,
                       const char **shown, const struct pending *pend, size_t n,
-                      struct mo_err *err)
+                      const struct message *bdat, struct mo_err *err)
 {
+    size_t chunks = 0;
+
     bool pipe = s->caps.pipelining;
     size_t sent = 0;
 
@@ -819,6 +831,8 @@ static int run_flight(struct smtp_session *s, struct txn *t, char **lines,
     }
     if (!pipe)
         return 0;
+    if (bdat != NULL && send_bdat(s, bdat, &chunks, err) != 0)
+        return -1;
     if (flush(s, err) != 0)
         return -1;
     for (size_t i = 0; i < sent; i++) {
@@ -828,7 +842,7 @@ static int run_flight(struct smtp_session *s, struct txn *t, char **lines,
             return -1;
         handle_reply(s, t, &pend[i]);
     }
-    return 0;
+    return bdat != NULL ? bdat_replies(s, t, chunks, err) : 0;
 }
 
 static int rcpt_error(const struct txn *t, struct mo_err *err)
@@ -915,6 +929,118 @@ static int end_of_data_reply(struct smtp_session *s, struct txn *t,
         return reply_error(s, _("the server refused the message"), NULL, err);
     s->usable = false;
     return reply_error(s, _("unexpected reply at the end of data"), NULL, err);
+}
+
+/* Emits the encoded bytes gathered so far as one BDAT chunk. */
+static int bdat_emit(struct smtp_session *s, const char *out, size_t len, bool last,
+                     size_t *chunks, struct mo_err *err)
+{
+    char cmd[64];
+
+    snprintf(cmd, sizeof cmd, "BDAT %zu%s", len, last ? " LAST" : "");
+    (*chunks)++;
+    if (send_line(s, cmd, NULL, err) != 0 || net_write(s->c, out, len, err) != 0)
+        return -1;
+    return 0;
+}
+
+/* Encodes in through e into out (at *len), emitting full chunks. */
+static int bdat_add(struct smtp_session *s, struct wire_encoder *e, const char *in,
+                    size_t n, char *out, size_t *len, size_t *chunks, struct mo_err *err)
+{
+    while (n > 0) {
+        size_t piece = n > DATA_CHUNK ? DATA_CHUNK : n;
+        *len += wire_encode(e, in, piece, out + *len);
+        in += piece;
+        n -= piece;
+        if (*len >= BDAT_CHUNK) {
+            if (bdat_emit(s, out, *len, false, chunks, err) != 0)
+                return -1;
+            *len = 0;
+        }
+    }
+    return 0;
+}
+
+/* CHUNKING (RFC 3030): the message as BDAT chunks, no dot-stuffing, each
+ * chunk's size known because it is encoded before its command is written. */
+static int send_bdat(struct smtp_session *s, const struct message *msg,
+                     size_t *chunks, struct mo_err *err)
+{
+    struct wire_encoder e;
+    char *in = xmalloc(DATA_CHUNK);
+    char *out = xmalloc(BDAT_CHUNK + WIRE_ENCODE_MAX(DATA_CHUNK));
+    size_t hlen = 0, len = 0;
+    char *head = header_block_render(&msg->headers, &hlen);
+    off_t pos = msg->body_offset;
+    int rc = -1;
+
+    set_state(s, ST_BDAT);
+    if (s->opt.debug)
+        fprintf(stderr, _("C: <message: %llu bytes>\n"), (unsigned long long)message_wire_size(msg));
+    wire_encoder_init(&e, false);
+    if (bdat_add(s, &e, head, hlen, out, &len, chunks, err) != 0
+        || bdat_add(s, &e, "\n", 1, out, &len, chunks, err) != 0)
+        goto out;
+    while (msg->body_fd >= 0) {
+        ssize_t n = pread(msg->body_fd, in, DATA_CHUNK, pos);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            mo_err_set(err, EX_IOERR, _("cannot read the spooled message: %s"), strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        pos += n;
+        if (bdat_add(s, &e, in, (size_t)n, out, &len, chunks, err) != 0)
+            goto out;
+    }
+    len += wire_encode_finish(&e, out + len);
+    if (bdat_emit(s, out, len, true, chunks, err) != 0)
+        goto out;
+    s->sent_before = true;
+    if (!s->opt.keep_open) {
+        /* QUIT rides in the same flight as the last chunk. */
+        if (send_line(s, "QUIT", NULL, err) != 0)
+            goto out;
+        s->quit_sent = true;
+    }
+    rc = 0;
+out:
+    free(head);
+    free(in);
+    free(out);
+    if (rc != 0)
+        s->usable = false;
+    return rc;
+}
+
+/* One reply per chunk; the last one is the verdict on the message. */
+static int bdat_replies(struct smtp_session *s, struct txn *t, size_t chunks,
+                        struct mo_err *err)
+{
+    struct mo_err e = { 0, "" };
+
+    for (size_t i = 0; i < chunks; i++) {
+        bool last = i + 1 == chunks;
+        s->state = last ? ST_END_OF_DATA : ST_BDAT;
+        /* Wait: these replies come in the same flight as the others. */
+        if (read_reply(s, false, err) != 0)
+            return -1;
+        if (last && t->failed && s->reply.code == 250)
+            t->accepted_anyway = true;
+        if (t->failed || t->n_refused > 0)
+            continue;   /* the earlier refusal is the story */
+        if (last ? end_of_data_reply(s, t, &e) != 0 : s->reply.code != 250) {
+            if (!last)
+                reply_error(s, _("BDAT refused"), NULL, &e);
+            fill_result(s, t->res);
+            txn_fail(t, &e);
+        }
+    }
+    t->bdat_done = true;
+    return 0;
 }
 
 /* LMTP: one reply per accepted recipient (RFC 2033 §4.2). */
@@ -1119,7 +1245,7 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
 {
     struct txn t;
     struct flight f;
-    bool utf8 = false;
+    bool utf8 = false, bdat;
     int rc = -1;
 
     memset(res, 0, sizeof *res);
@@ -1129,6 +1255,11 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
     res->tls = net_is_tls(s->c);
     if (precheck(s, env, msg, &utf8, err) != 0)
         return -1;
+    /* BDAT LAST in the first flight only for one recipient: with more, a
+     * refused one could not stop the message reaching the others, and
+     * "nobody gets it" wins over one round trip. */
+    bdat = s->caps.chunking && s->caps.pipelining && env->n_rcpts == 1
+           && s->acct->protocol == PROTO_SMTP;
     t.env = env;
     t.res = res;
     t.accepted = xcalloc(env->n_rcpts, sizeof *t.accepted);
@@ -1146,12 +1277,35 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
     flight_add(&f, ST_MAIL, 0, mail_line(s, env, msg, utf8), NULL);
     for (size_t i = 0; i < env->n_rcpts; i++)
         flight_add(&f, ST_RCPT, i, rcpt_line(s, env, i), NULL);
-    flight_add(&f, ST_DATA, 0, xstrdup("DATA"), NULL);
+    if (!bdat)
+        flight_add(&f, ST_DATA, 0, xstrdup("DATA"), NULL);
     step(s, ngettext("from <%s> to %zu recipient", "from <%s> to %zu recipients", env->n_rcpts),
          env->sender, env->n_rcpts);
-    if (run_flight(s, &t, f.lines, f.shown, f.pend, f.n, err) != 0)
+    if (run_flight(s, &t, f.lines, f.shown, f.pend, f.n, bdat ? msg : NULL, err) != 0)
         goto out;
     res->auth = s->authed;
+    if (bdat && (t.failed || t.n_refused > 0)) {
+        /* The chunks were refused with the transaction: nothing to abort. */
+        if (t.failed)
+            *err = t.err;
+        else
+            rcpt_error(&t, err);
+        /* A server that takes mail without AUTH took it after a failed
+         * pipelined AUTH: say so, so that nobody sends it twice. */
+        if (t.accepted_anyway) {
+            char one[512];
+            reply_oneline(&s->reply, one, sizeof one);
+            fill_result(s, res);
+            mo_err_set(err, err->code, _("%s; but the server accepted the message without authentication: %s"),
+                       t.err.msg, one);
+        }
+        goto out;
+    }
+    if (bdat) {
+        rc = 0;
+        step(s, "%s", res->reply);
+        goto out;
+    }
     if (t.failed || t.n_refused > 0 || t.broken) {
         if (t.failed)
             *err = t.err;

@@ -34,13 +34,16 @@ size_t wire_encode(struct wire_encoder *e, const char *in, size_t n, char *out)
         if (e->at_bol && e->dot_stuff && in[i] == '.')
             out[o++] = '.';
         e->at_bol = false;
-        /* Copy the run up to the next CR or LF in one go: the common case. */
-        size_t j = i;
-        while (j < n && in[j] != '\n' && in[j] != '\r')
-            j++;
-        memcpy(out + o, in + i, j - i);
-        o += j - i;
-        i = j;
+        /* Copy the run up to the next CR or LF in one go (memchr is fast;
+         * a CR inside a line is rare). */
+        const char *lf = memchr(in + i, '\n', n - i);
+        size_t run = lf ? (size_t)(lf - (in + i)) : n - i;
+        const char *cr = memchr(in + i, '\r', run);
+        if (cr)
+            run = (size_t)(cr - (in + i));
+        memcpy(out + o, in + i, run);
+        o += run;
+        i += run;
         if (i < n) {
             if (in[i] == '\n')
                 o += line_end(e, out + o);

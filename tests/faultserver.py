@@ -30,8 +30,8 @@ receive between DATA and the final dot, lines joined with CRLF).
 Actions: reply TEXT (\\r\\n escapes allowed; CRLF added), raw TEXT (exact),
 drop, stall, split TEXT (one byte per write), flood BYTES, long N (a reply
 line of N bytes), inject TEXT (the normal reply plus TEXT in the same write).
-Stages: greeting EHLO HELO LHLO STARTTLS AUTH AUTH2 MAIL RCPT DATA EOD RSET
-QUIT; AUTH2 is the answer to the client's next AUTH line (a SASL response).
+Stages: greeting EHLO HELO LHLO STARTTLS AUTH AUTH2 MAIL RCPT DATA BDAT EOD
+RSET QUIT (EOD: the reply to the final dot or to BDAT LAST); AUTH2 is the answer to the client's next AUTH line (a SASL response).
 """
 import codecs
 import fnmatch
@@ -254,6 +254,20 @@ class Server:
                     if not self.read_data():
                         return
                     ok = self.act("EOD", "", b"250 2.0.0 Ok: queued as FAULT1\r\n")
+            elif verb == "BDAT":
+                words = line.split()
+                size = int(words[1])
+                last = len(words) > 2 and words[2].upper() == "LAST"
+                while len(self.buf) < size:
+                    if not self.read_more():
+                        return
+                self.data += self.buf[:size]
+                self.buf = self.buf[size:]
+                self.transcript.append((self.reads, "<bdat %d bytes>" % size))
+                if last:
+                    ok = self.act("EOD", "", b"250 2.0.0 Ok: queued as CHUNK1\r\n")
+                else:
+                    ok = self.act(verb, arg, b"250 2.0.0 Ok: %d octets received\r\n" % size)
             elif verb == "RSET":
                 ok = self.act(verb, arg, b"250 2.0.0 Ok\r\n")
             elif verb == "QUIT":
