@@ -197,11 +197,23 @@ is "$(nqueued)" 0 "queue empty"
 # send to a slow server (killed while reading stdin, connecting, sending);
 # odd rounds find nothing listening (killed while writing the queue file).
 rand() { awk -v s="$1" -v r="$2" 'BEGIN { srand(s); printf "%.3f\n", rand() * r }'; }
+# The kill moments spread over 1.5 times what a whole run takes here, so that
+# some land after the end whatever the speed of the machine or the build.
+now() { date +%s.%N; }
+span() {       # span PORT: 1.5 times the seconds of one send to PORT
+    mkconf "$1"
+    t0=$(now)
+    { printf 'Subject: calibrate\n\n'; sleep 0.05; printf 'body\n'; } \
+        | "$MAILOUT" -C "$T/c.ini" r@example.net 2>/dev/null
+    awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", (b - a) * 1.5 }'
+}
 mode slow
+r_slow=$(span "$PORT")
+r_dead=$(span "$DEAD")
 : >"$T/exit0"
 k=0
 while [ $k -lt 20 ]; do
-    if [ $((k % 2)) -eq 0 ]; then mkconf "$PORT"; r=0.6; else mkconf "$DEAD"; r=0.12; fi
+    if [ $((k % 2)) -eq 0 ]; then mkconf "$PORT"; r=$r_slow; else mkconf "$DEAD"; r=$r_dead; fi
     { printf 'Subject: k%d\n\n' "$k"; sleep 0.05; printf 'body\n'; } \
         | "$MAILOUT" -C "$T/c.ini" r@example.net 2>/dev/null &
     pid=$!

@@ -189,6 +189,7 @@ static void test_round_trip(char id[QUEUE_ID_LEN + 1])
     free(path);
     header_block_free(&m.headers);
     close(m.body_fd);
+    envelope_free(&env);
 }
 
 static void test_null_sender_and_failed(void)
@@ -218,6 +219,7 @@ static void test_null_sender_and_failed(void)
     free(path);
     header_block_free(&m.headers);
     close(m.body_fd);
+    envelope_free(&env);
 }
 
 static void expect_damaged(const char *what, const char *bytes, size_t n, int mode)
@@ -314,6 +316,7 @@ static void test_update_lock_move(const char *id)
     is_int(mode_of(path), 0600, "updated entry still 0600");
     ok(!queue_is_locked(probe), "the replaced file is not locked (a new inode)");
     queue_entry_free(&e2);
+    queue_entry_free(&e);
     close(probe);
     close(fd);
 
@@ -367,6 +370,7 @@ static void test_listing(void)
     queue_entry_update(cfg.queue_dir, fd, &e, &err);
     queue_entry_free(&e);
     close(fd);
+    envelope_free(&env);
     make_env(&env, "", "a@b.example", "c@d.example");
     queue_write_new(cfg.queue_dir, NULL, "work", &env, &m,
                     "connect to smtp.example.com: Connection refused", 1, 0, id2, &err);
@@ -433,6 +437,7 @@ static void test_listing(void)
     free(cfg.queue_dir);
     header_block_free(&m.headers);
     close(m.body_fd);
+    envelope_free(&env);
 }
 
 static void test_unique_ids(void)
@@ -453,6 +458,7 @@ static void test_unique_ids(void)
     ok(fails == 0 && dup == 0, "50 entries in one second get 50 IDs");
     header_block_free(&m.headers);
     close(m.body_fd);
+    envelope_free(&env);
 }
 
 int main(void)
