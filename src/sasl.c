@@ -683,6 +683,12 @@ static int scram_parse_first(const struct sasl_client *c, const char *msg,
 
     if (memchr(msg, '\0', len) != NULL)
         return scram_bad(err, _("NUL byte"));
+    if (len >= 2 && msg[0] == 'e' && msg[1] == '=') {
+        char *text = printable_copy(msg + 2, len - 2);
+        mo_err_set(err, EX_NOPERM, _("authentication refused by the server: %s"), text);
+        free(text);
+        return -1;
+    }
     if (len >= 2 && msg[0] == 'm' && msg[1] == '=')
         return scram_bad(err, _("unsupported mandatory extension"));
     if (scram_attr(&p, end, 'r', &f->nonce, &f->nonce_len) != 0)

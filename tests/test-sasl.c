@@ -4,8 +4,20 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include "tap.h"
 #include "sasl.h"
+#include "util.h"
 
 static char *as_str(const unsigned char *p, size_t n)
 {
@@ -152,6 +164,7 @@ static void test_scram_hostile(void)
                          EX_PROTOCOL, "a mandatory extension");
     expect_first_refused("s=QSXCR+Q6sek8bf92,r=fyko+d2lbbFgONRv9qkxdawL3rfc,i=4096",
                          EX_PROTOCOL, "attributes out of order");
+    expect_first_refused("e=other-error", EX_NOPERM, "an e= error instead of server-first");
 
     c = scram1();
     free(step(c, "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096", &err));
@@ -324,6 +337,223 @@ static void test_names(void)
        "EXTERNAL needs no password, XOAUTH2 needs a token");
 }
 
+/* ------------------------------------------------------------------------
+ * For tests/scram-plus.sh: a one-connection SMTP server with STARTTLS and
+ * SCRAM-SHA-256(-PLUS) that computes the channel binding itself with
+ * OpenSSL (RFC 9266 exporter, RFC 5929 certificate hash) and checks the
+ * client's c= against it, then the proof; it answers with its signature.
+ *   test-sasl serve CERT KEY TLSVER(12|13) MODE PORTFILE LOGFILE
+ * MODE: good, badcb (the server's binding differs, as behind a TLS
+ * interceptor), badsig (a wrong server signature). The user is "u@test",
+ * the password "pw plus". LOGFILE gets one line: what the server saw. */
+
+struct srv { int fd; SSL *ssl; };
+
+static int srv_getc(struct srv *v)
+{
+    unsigned char ch;
+    int n = v->ssl ? SSL_read(v->ssl, &ch, 1) : (int)read(v->fd, &ch, 1);
+    return n == 1 ? ch : -1;
+}
+
+static int srv_line(struct srv *v, char *buf, size_t size)
+{
+    size_t o = 0;
+    int ch;
+    while ((ch = srv_getc(v)) >= 0 && ch != '\n')
+        if (ch != '\r' && o + 1 < size)
+            buf[o++] = (char)ch;
+    buf[o] = '\0';
+    return ch < 0 && o == 0 ? -1 : 0;
+}
+
+static void srv_put(struct srv *v, const char *s)
+{
+    if (v->ssl)
+        SSL_write(v->ssl, s, (int)strlen(s));
+    else if (write(v->fd, s, strlen(s)) < 0)
+        return;
+}
+
+static void srv_put334(struct srv *v, const char *text)
+{
+    char *b = base64_encode((const unsigned char *)text, strlen(text));
+    srv_put(v, "334 ");
+    srv_put(v, b);
+    srv_put(v, "\r\n");
+    free(b);
+}
+
+/* The binding data the server sees on its side of the TLS connection. */
+static size_t server_cb(SSL *ssl, const char *type, unsigned char *out)
+{
+    unsigned int n = 0;
+    if (strcmp(type, "tls-exporter") == 0) {
+        if (SSL_export_keying_material(ssl, out, 32, "EXPORTER-Channel-Binding", 24,
+                                       NULL, 0, 0) != 1)
+            return 0;
+        return 32;
+    }
+    X509_digest(SSL_get_certificate(ssl), EVP_sha256(), out, &n);
+    return n;
+}
+
+/* One SCRAM-SHA-256(-PLUS) exchange; returns 0 when the client proved the
+ * password. log gets what happened. */
+static int serve_scram(struct srv *v, const char *first_b64, const char *mode,
+                       char *log, size_t logsize)
+{
+    unsigned char *first = NULL, *final = NULL, salt[16], cb[64], salted[32],
+        ckey[32], skey[32], stored[32], csig[32], ssig[32], gs2cb[128], *proof = NULL;
+    size_t first_len, final_len, cb_len = 0, proof_len, n;
+    unsigned int hl = 32;
+    char snonce[64], sfirst[256], line[4096], type[32] = "", *bare, *cbind, *p, *auth;
+    char *salt_b64, *sig_b64, *want_c;
+    const char *pw = "pw plus";
+
+    if (base64_decode(first_b64, strlen(first_b64), &first, &first_len, 1024) != 0)
+        return snprintf(log, logsize, "bad base64"), -1;
+    if (strncmp((char *)first, "p=", 2) == 0) {
+        snprintf(type, sizeof type, "%.*s", (int)strcspn((char *)first + 2, ","), (char *)first + 2);
+        cb_len = server_cb(v->ssl, type, cb);
+        if (strcmp(mode, "badcb") == 0)
+            cb[0] ^= 1;
+    }
+    /* RFC 5802 §6: "y" while we offer -PLUS means a downgrade. */
+    if (first[0] == 'y') {
+        snprintf(log, logsize, "downgrade: y while -PLUS is offered");
+        srv_put334(v, "e=server-does-support-channel-binding");
+        free(first);
+        return -1;
+    }
+    bare = strstr((char *)first, ",,") + 2;
+    RAND_bytes(salt, sizeof salt);
+    salt_b64 = base64_encode(salt, sizeof salt);
+    snprintf(snonce, sizeof snonce, "%sSRV", strstr(bare, "r=") + 2);
+    snprintf(sfirst, sizeof sfirst, "r=%s,s=%s,i=4096", snonce, salt_b64);
+    srv_put334(v, sfirst);
+    if (srv_line(v, line, sizeof line) != 0
+        || base64_decode(line, strlen(line), &final, &final_len, 4096) != 0)
+        return snprintf(log, logsize, "no client-final"), -1;
+    /* c= must be base64(gs2 header + binding data computed here). */
+    n = (size_t)(bare - (char *)first);
+    memcpy(gs2cb, first, n);
+    memcpy(gs2cb + n, cb, cb_len);
+    want_c = base64_encode(gs2cb, n + cb_len);
+    cbind = (char *)final + 2;
+    if (strncmp(cbind, want_c, strlen(want_c)) != 0 || cbind[strlen(want_c)] != ',') {
+        snprintf(log, logsize, "cb mismatch type=%s", type);
+        srv_put334(v, "e=channel-bindings-dont-match");
+        return -1;
+    }
+    p = strstr((char *)final, ",p=");
+    auth = xasprintf("%s,%s,%.*s", bare, sfirst, (int)(p - (char *)final), (char *)final);
+    base64_decode(p + 3, strlen(p + 3), &proof, &proof_len, 64);
+    PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, sizeof salt, 4096, EVP_sha256(), 32, salted);
+    HMAC(EVP_sha256(), salted, 32, (const unsigned char *)"Client Key", 10, ckey, &hl);
+    SHA256(ckey, 32, stored);
+    HMAC(EVP_sha256(), stored, 32, (unsigned char *)auth, strlen(auth), csig, &hl);
+    for (int i = 0; i < 32; i++)
+        ckey[i] = (unsigned char)(proof[i] ^ csig[i]);
+    SHA256(ckey, 32, csig);
+    if (proof_len != 32 || memcmp(csig, stored, 32) != 0) {
+        snprintf(log, logsize, "bad proof");
+        srv_put334(v, "e=invalid-proof");
+        return -1;
+    }
+    HMAC(EVP_sha256(), salted, 32, (const unsigned char *)"Server Key", 10, skey, &hl);
+    HMAC(EVP_sha256(), skey, 32, (unsigned char *)auth, strlen(auth), ssig, &hl);
+    if (strcmp(mode, "badsig") == 0)
+        ssig[0] ^= 1;
+    sig_b64 = base64_encode(ssig, 32);
+    snprintf(sfirst, sizeof sfirst, "v=%s", sig_b64);
+    srv_put334(v, sfirst);
+    srv_line(v, line, sizeof line);
+    snprintf(log, logsize, "auth ok gs2=%.*s", (int)n, (char *)first);
+    free(first); free(final); free(proof); free(salt_b64); free(sig_b64); free(want_c); free(auth);
+    return 0;
+}
+
+static void write_log(const char *path, const char *log, const struct srv *v)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return;
+    fprintf(f, "%s tls=%s\n", log, v->ssl ? SSL_get_version(v->ssl) : "none");
+    fclose(f);
+}
+
+static int scram_plus_server(char **a)
+{
+    const char *cert = a[0], *key = a[1], *mode = a[3], *portfile = a[4], *logfile = a[5];
+    struct sockaddr_in sin = { .sin_family = AF_INET };
+    socklen_t sl = sizeof sin;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    struct srv v = { -1, NULL };
+    char line[4096], log[300] = "no AUTH";
+    int ls = socket(AF_INET, SOCK_STREAM, 0), authed = 0;
+    FILE *f;
+
+    signal(SIGPIPE, SIG_IGN);       /* the client may hang up first */
+    SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM);
+    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM);
+    SSL_CTX_set_max_proto_version(ctx, strcmp(a[2], "12") == 0 ? TLS1_2_VERSION : TLS1_3_VERSION);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(ls, (struct sockaddr *)&sin, sizeof sin) != 0 || listen(ls, 1) != 0
+        || getsockname(ls, (struct sockaddr *)&sin, &sl) != 0)
+        return 1;
+    f = fopen(portfile, "w");
+    fprintf(f, "%d\n", ntohs(sin.sin_port));
+    fclose(f);
+    v.fd = accept(ls, NULL, NULL);
+    srv_put(&v, "220 scram.test ESMTP\r\n");
+    while (srv_line(&v, line, sizeof line) == 0) {
+        if (ascii_strncasecmp(line, "EHLO", 4) == 0)
+            srv_put(&v, v.ssl ? "250-scram.test\r\n250-AUTH SCRAM-SHA-256-PLUS SCRAM-SHA-256\r\n250 8BITMIME\r\n"
+                              : "250-scram.test\r\n250 STARTTLS\r\n");
+        else if (ascii_strcasecmp(line, "STARTTLS") == 0 && !v.ssl) {
+            srv_put(&v, "220 go ahead\r\n");
+            v.ssl = SSL_new(ctx);
+            SSL_set_fd(v.ssl, v.fd);
+            if (SSL_accept(v.ssl) != 1)
+                break;
+        } else if (ascii_strncasecmp(line, "AUTH SCRAM-SHA-256", 18) == 0 && v.ssl && strchr(line + 5, ' ')) {
+            authed = serve_scram(&v, strchr(line + 5, ' ') + 1, mode, log, sizeof log) == 0;
+            write_log(logfile, log, &v);
+            /* After an e= challenge the client answers (or cancels) first. */
+            if (!authed && srv_line(&v, line, sizeof line) == 0 && strcmp(line, "*") == 0)
+                srv_put(&v, "501 5.7.0 authentication cancelled\r\n");
+            else
+                srv_put(&v, authed ? "235 2.7.0 ok\r\n" : "535 5.7.8 authentication failed\r\n");
+        } else if (strcmp(line, "*") == 0) {
+            srv_put(&v, "501 5.7.0 cancelled\r\n");
+        } else if (ascii_strncasecmp(line, "MAIL", 4) == 0 || ascii_strncasecmp(line, "RCPT", 4) == 0
+                   || ascii_strncasecmp(line, "RSET", 4) == 0) {
+            srv_put(&v, authed ? "250 ok\r\n" : "530 5.7.0 authentication required\r\n");
+        } else if (ascii_strcasecmp(line, "DATA") == 0 && authed) {
+            srv_put(&v, "354 go\r\n");
+            while (srv_line(&v, line, sizeof line) == 0 && strcmp(line, ".") != 0)
+                ;
+            srv_put(&v, "250 2.0.0 queued as SCRAMPLUS\r\n");
+        } else if (ascii_strcasecmp(line, "QUIT") == 0) {
+            srv_put(&v, "221 bye\r\n");
+            break;
+        } else {
+            srv_put(&v, "502 5.5.1 unknown\r\n");
+        }
+    }
+    if (strcmp(log, "no AUTH") == 0)
+        write_log(logfile, log, &v);
+    if (v.ssl) {
+        SSL_shutdown(v.ssl);
+        SSL_free(v.ssl);
+    }
+    close(v.fd);
+    close(ls);
+    SSL_CTX_free(ctx);
+    return 0;
+}
+
 /* For tests/sasl-cyrus.sh: speaks to Cyrus SASL's sample server through a
  * line protocol on stdin/stdout. Prints "I <b64>" or "I -" (no initial
  * response); then for each challenge line (base64, "-" for empty) prints
@@ -380,6 +610,8 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "drive") == 0)
         return drive(argv[2], argv[3], argv[4]);
+    if (argc == 8 && strcmp(argv[1], "serve") == 0)
+        return scram_plus_server(argv + 2);
     test_scram_vectors();
     test_scram_hostile();
     test_simple_mechs();
