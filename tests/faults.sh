@@ -31,6 +31,7 @@ run_case() {
     kill $spid 2>/dev/null
     wait $spid 2>/dev/null
     is "$code" "${t_exit:-0}" "$name: exit code ($t_desc)"
+    [ ! -s "$d/stderr" ] || printf '#   %s\n' "$(tail -n 1 "$d/stderr")"
     [ -z "$t_error" ] || like "$(cat "$d/stderr")" "$t_error" "$name: error line"
     # The error is one line (--debug and -v lines aside).
     if [ "$(grep '^mailout: ' "$d/stderr" | grep -vc '^mailout: \[')" -gt 1 ]; then
