@@ -24,7 +24,7 @@ command -v "$MSMTP" >/dev/null || skip_all "msmtp is not installed"
 
 D=$(mktemp -d "${TMPDIR:-/tmp}/mailout-bench.XXXXXX")
 trap 'postfix_stop "$D/pf"; rm -rf "$D"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' HUP INT PIPE TERM
 PF_MESSAGE_SIZE_LIMIT=250000000
 postfix_start "$D/pf" >/dev/null || skip_all "Postfix did not start"
 

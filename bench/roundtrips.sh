@@ -27,7 +27,7 @@ command -v "$MSMTP" >/dev/null || skip_all "msmtp is not installed"
 D=$(mktemp -d "${TMPDIR:-/tmp}/mailout-bench.XXXXXX")
 PIDS=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; postfix_stop "$D/pf"; rm -rf "$D"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' HUP INT PIPE TERM
 postfix_start "$D/pf" >/dev/null || skip_all "Postfix did not start"
 
 # proxy MODE TARGET_PORT - start a delay proxy; sets PORT_<MODE>.

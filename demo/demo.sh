@@ -17,7 +17,7 @@ why=$(postfix_unusable)
 
 D=$(mktemp -d "${TMPDIR:-/tmp}/mailout-demo.XXXXXX")
 trap 'postfix_stop "$D/postfix"; rm -rf "$D"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' HUP INT PIPE TERM
 
 if [ -t 1 ]; then B=$(printf '\033[1m') N=$(printf '\033[0m'); else B= N=; fi
 say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
