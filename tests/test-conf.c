@@ -3,6 +3,7 @@
  * account selection. */
 #include "config.h"
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +34,24 @@ static void bad(const char *text, const char *want, const char *what)
     ok(cfg.accounts == NULL && cfg.n_accounts == 0, "  %s: nothing left loaded", what);
 }
 
+/* Formatted text in one of a pool of buffers, so that tests need not free. */
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+    static char pool[32][1024];
+    static int k;
+    char *b = pool[k++ % 32];
+    va_list ap;
+
+    va_start(ap, f);
+    vsnprintf(b, sizeof pool[0], f, ap);
+    va_end(ap);
+    return b;
+}
+
 static char *write_file(const char *name, const char *text, int mode)
 {
-    char *path = xasprintf("%s/%s", dir, name);
+    char *path = fmt("%s/%s", dir, name);
     FILE *f = fopen(path, "w");
 
     fputs(text, f);
@@ -485,14 +501,14 @@ static void test_files(void)
 
     /* -C FILE */
     is_int(config_load(&cfg, usr, &err), -1, "-C FILE alone: inherit target not there");
-    is_str(err.msg, xasprintf("%s:4: inherit: no account named 'sysonly'", usr), "  message names the file");
+    is_str(err.msg, fmt("%s:4: inherit: no account named 'sysonly'", usr), "  message names the file");
     is_int(config_load(&cfg, sys, &err), 0, "-C FILE loads");
     ok(cfg.n_files == 1 && strcmp(cfg.files[0], sys) == 0, "  that file only");
     config_free(&cfg);
-    path = xasprintf("%s/missing.ini", dir);
+    path = fmt("%s/missing.ini", dir);
     is_int(config_load(&cfg, path, &err), -1, "-C missing file");
     ok(err.code == EX_CONFIG, "  78");
-    is_str(err.msg, xasprintf("cannot open %s: No such file or directory", path), "  message");
+    is_str(err.msg, fmt("cannot open %s: No such file or directory", path), "  message");
 
     /* MAILOUT_CONFIG, XDG; the system file of this build is usually absent */
     setenv("MAILOUT_CONFIG", usr, 1);
@@ -511,7 +527,7 @@ static void test_files(void)
         is_int(config_load(&cfg, NULL, &err), 0, "no user file under XDG_CONFIG_HOME: fine");
         is_int(cfg.n_files, 0, "  nothing read");
         config_free(&cfg);
-        mkdir(xasprintf("%s/mailout", dir), 0700);
+        mkdir(fmt("%s/mailout", dir), 0700);
         write_file("mailout/config.ini", "[account x]\nhost = xdg.example\n", 0600);
         is_int(config_load(&cfg, NULL, &err), 0, "XDG_CONFIG_HOME/mailout/config.ini is read");
         ok(cfg.n_accounts == 1 && strcmp(cfg.accounts[0].host, "xdg.example") == 0, "  its account");
@@ -524,7 +540,7 @@ static void test_files(void)
     pw = write_file("pw.ini", "[account a]\nhost = h\npassword = secret\n", 0640);
     is_int(config_load(&cfg, pw, &err), -1, "password in a group-readable file refused");
     ok(err.code == EX_CONFIG, "  78");
-    is_str(err.msg, xasprintf("%s:3: password: this file holds a password and is readable by others; run chmod 600 %s", pw, pw),
+    is_str(err.msg, fmt("%s:3: password: this file holds a password and is readable by others; run chmod 600 %s", pw, pw),
            "  message says chmod 600");
     ok(strstr(err.msg, "secret") == NULL, "  the password is not in the message");
     chmod(pw, 0604);
@@ -537,18 +553,18 @@ static void test_files(void)
     config_free(&cfg);
 
     /* hostile files */
-    d = xasprintf("%s/adir", dir);
+    d = fmt("%s/adir", dir);
     mkdir(d, 0700);
     is_int(config_load(&cfg, d, &err), -1, "a directory refused");
-    is_str(err.msg, xasprintf("%s is not a regular file", d), "  message");
-    nul = xasprintf("%s/nul.ini", dir);
+    is_str(err.msg, fmt("%s is not a regular file", d), "  message");
+    nul = fmt("%s/nul.ini", dir);
     {
         FILE *f = fopen(nul, "w");
         fwrite("[account a]\nhost = h\x00x\n", 1, 22, f);
         fclose(f);
     }
     is_int(config_load(&cfg, nul, &err), -1, "a NUL byte refused");
-    is_str(err.msg, xasprintf("%s:2: NUL byte in the file", nul), "  message names the line");
+    is_str(err.msg, fmt("%s:2: NUL byte in the file", nul), "  message names the line");
     strbuf_init(&b, 0);
     strbuf_appendf(&b, "[account a]\nhost = h\nuser = ");
     for (int i = 0; i < 5000; i++)
@@ -556,7 +572,7 @@ static void test_files(void)
     strbuf_appendf(&b, "\n");
     lng = write_file("long.ini", b.data, 0600);
     is_int(config_load(&cfg, lng, &err), -1, "a 5000-byte line refused");
-    is_str(err.msg, xasprintf("%s:3: line longer than 4096 bytes", lng), "  message");
+    is_str(err.msg, fmt("%s:3: line longer than 4096 bytes", lng), "  message");
     strbuf_reset(&b);
     strbuf_appendf(&b, "[account a]\nhost = h\nuser = ");
     for (int i = 0; i < 4000; i++)
@@ -575,7 +591,7 @@ static void test_files(void)
     }
     big = write_file("big.ini", b.data, 0600);
     is_int(config_load(&cfg, big, &err), -1, "a 10 MB line refused");
-    is_str(err.msg, xasprintf("%s is larger than 1048576 bytes", big), "  message");
+    is_str(err.msg, fmt("%s is larger than 1048576 bytes", big), "  message");
     strbuf_free(&b);
     is_int(config_load(&cfg, "/dev/null", &err), 0, "-C /dev/null: an empty configuration");
     is_int(cfg.n_accounts, 0, "  no accounts");
