@@ -51,6 +51,8 @@ msg() {
 
 # body FILE - the body (after the first empty line) of a captured message.
 body() { sed '1,/^$/d' "$1"; }
+# header_of FILE NAME - the value of header field NAME (first line only).
+header_of() { sed -n "/^\$/q;s/^$2: //p" "$1"; }
 
 logcount() { grep -c -- "$1" "$PF_LOG"; }
 
@@ -216,6 +218,56 @@ is "$(body "$f")" ".leading dot
 . dot space
 ...
 ." "lines starting with dots arrive unstuffed, as written"
+
+printf 'From: <%s>\nTo: <cr@example.net>\nSubject: cr\r\r\n\nbare\rCR inside\nend\n' "$FROM" > "$T/m"
+send std "$T/m" cr@example.net
+is "$RC" 0 "bare CR in the body, CR CR LF after a header: exit 0"
+f=$(postfix_wait_for cr@example.net)
+# mailout(1): a bare CR is sent as a line end (no smuggling sequence can form).
+is "$(body "$f" | od -An -c | tr -s ' ')" "$(printf 'bare\nCR inside\nend\n' | od -An -c | tr -s ' ')" \
+    "bare CR in the body arrives as a line end, as the manual says"
+is "$(sed -n 's/^Subject: //p' "$f" | od -An -c | tr -s ' ')" " c r \\n" "CR CR LF at a header end: the CRs are gone"
+
+printf 'From: <%s>\nTo: <hdronly@example.net>\nSubject: header only' "$FROM" > "$T/m"
+send std "$T/m" hdronly@example.net
+is "$RC" 0 "header-only input without a newline: exit 0"
+f=$(postfix_wait_for hdronly@example.net)
+is "$(header_of "$f" Subject)" "header only" "header-only: header arrives"
+is "$(body "$f")" "" "header-only: empty body"
+
+long=$(printf '%05000d' 0 | tr 0 x)
+printf 'From: <%s>\nTo: <longline@example.net>\nSubject: long\n\n%s\nshort\n' "$FROM" "$long" > "$T/m"
+send std "$T/m" longline@example.net
+is "$RC" 0 "a 5000-octet body line: exit 0"
+f=$(postfix_wait_for longline@example.net)
+is "$(body "$f" | sha256sum)" "$(printf '%s\nshort\n' "$long" | sha256sum)" "5000-octet line arrives whole"
+
+printf 'From someone@example.org Mon Nov 23 10:00:00 2026\nFrom: <%s>\nTo: <mbox@example.net>\nSubject: mbox\n\nbody\n' "$FROM" > "$T/m"
+send std "$T/m" mbox@example.net
+is "$RC" 0 "an mbox From_ line first: exit 0"
+f=$(postfix_wait_for mbox@example.net)
+unlike "$(cat "$f")" '^From someone' "the mbox From_ line is dropped"
+
+printf 'no header here\nsecond line\n' > "$T/m"
+send std "$T/m" nohdr@example.net
+is "$RC" 0 "input without a header: exit 0"
+f=$(postfix_wait_for nohdr@example.net)
+is "$(body "$f")" "no header here
+second line" "input without a header: all of it is body"
+like "$(header_of "$f" From)" "$FROM" "input without a header: From added"
+
+: > "$T/m"
+send std "$T/m" empty@example.net
+is "$RC" 0 "empty input: exit 0"
+f=$(postfix_wait_for empty@example.net)
+like "$(header_of "$f" Date)" '[0-9]{4} [0-9:]{8} [-+][0-9]{4}$' "empty input: arrives with a Date"
+is "$(body "$f")" "" "empty input: empty body"
+
+printf 'From: =?utf-8?q?x?= <%s>\nTo: <hdr8@example.net>\nSubject: Gr\303\274\303\237e aus K\303\266ln\n\nx\n' "$FROM" > "$T/m"
+send std "$T/m" hdr8@example.net
+is "$RC" 0 "8-bit header: exit 0"
+f=$(postfix_wait_for hdr8@example.net)
+is "$(header_of "$f" Subject)" "$(printf 'Gr\303\274\303\237e aus K\303\266ln')" "8-bit header arrives intact"
 
 # ---------------------------------------------------------------- refusals
 msg "$T/m" ok1@example.net
