@@ -578,7 +578,11 @@ static int auth_failed(struct smtp_session *s, struct sasl_client *sc,
         return mo_err_set(err, EX_TEMPFAIL, _("authentication failed for now: %s — try again later"), one);
     if (code_class(s->reply.code) != 5)
         return mo_err_set(err, EX_PROTOCOL, _("authentication: unexpected reply %s"), one);
-    snprintf(hint, sizeof hint, _("check user and password of account %s"), s->acct->name);
+    if (s->mech == AUTH_XOAUTH2 || s->mech == AUTH_OAUTHBEARER)
+        snprintf(hint, sizeof hint, _("check user and the token (password_command) of account %s"),
+                 s->acct->name);
+    else
+        snprintf(hint, sizeof hint, _("check user and password of account %s"), s->acct->name);
     if (detail)
         return mo_err_set(err, EX_NOPERM, _("authentication failed: %s (%s) — %s"), one, detail, hint);
     return mo_err_set(err, EX_NOPERM, _("authentication failed: %s — %s"), one, hint);
@@ -649,13 +653,13 @@ static bool is_ascii(const char *p)
 
 static int check_address(const char *a, struct mo_err *err)
 {
-    if (has_control_chars(a) || strpbrk(a, "<> ") != NULL)
+    if (has_control_chars(a) || strpbrk(a, "<>") != NULL)
         return mo_err_set(err, EX_DATAERR, _("the address \"%s\" cannot be sent in SMTP"), a);
     return 0;
 }
 
-/* DSN keywords go out upper case; anything else than letters and commas is
- * refused rather than sent. */
+/* DSN keywords go out upper case; any byte that is not a letter or a comma
+ * becomes '_' (the server then refuses the word; no command injection). */
 static char *dsn_word(const char *v)
 {
     char *w = xstrdup(v);
@@ -1387,6 +1391,9 @@ int smtp_print_serverinfo(const struct smtp_options *opt, FILE *out,
         fprintf(out, _("    Valid until: %s\n"), ti.not_after);
         fprintf(out, _("    SHA-256 fingerprint: %s\n"), ti.fingerprint);
         fprintf(out, _("    Verified: %s\n"), ti.verified ? _("yes") : _("no"));
+        /* What SCRAM-*-PLUS would bind to on this connection. */
+        fprintf(out, _("Channel binding: %s\n"), strcmp(ti.version, "TLSv1.3") == 0
+                ? "tls-exporter" : "tls-server-end-point");
     } else {
         fprintf(out, "%s\n", _("TLS: none (plaintext connection)"));
     }

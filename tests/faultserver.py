@@ -242,7 +242,10 @@ class Server:
                     self.auth_next = True
                     ok = self.act(verb, arg, b"334 \r\n")
                 else:
+                    action = self.action_for("AUTH", arg) or ""
                     ok = self.act(verb, arg, b"235 2.7.0 Authentication successful\r\n")
+                    # a scripted challenge: the next line answers it
+                    self.auth_next = action.startswith("reply 334")
             elif verb == "MAIL":
                 ok = self.act(verb, arg, b"250 2.1.0 Ok\r\n")
             elif verb == "RCPT":
