@@ -204,8 +204,12 @@ int main(int argc, char **argv)
         break;
     }
     memset(&cfg, 0, sizeof cfg);
-    if (config_load(&cfg, cli.config_file, &err) != 0)
+    if (config_load(&cfg, cli.config_file, &err) != 0) {
+        /* --version still answers, so that a broken file can be reported */
+        if (cli.mode == CLI_VERSION)
+            version_print(stdout, NULL, cli.config_file);
         return fail(&err);
+    }
 
     switch (cli.mode) {
     case CLI_VERSION:
