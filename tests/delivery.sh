@@ -148,6 +148,48 @@ msg "$T/m" plainauth@example.net
 send plainauth "$T/m" plainauth@example.net
 is "$RC" 77 "a password over an unencrypted connection is refused: exit 77"
 
+conf ccert "tls_cert_file=$PF_CERTS/client.pem" "tls_key_file=$PF_CERTS/client.key"
+msg "$T/m" ccert@example.net
+send ccert "$T/m" ccert@example.net
+is "$RC" 0 "client certificate: exit 0"
+f=$(postfix_wait_for ccert@example.net)
+like "$(cat "$f" 2>/dev/null)" 'Client CN "mailout test client", Issuer "mailout test CA" \(verified OK\)' \
+    "client certificate: Postfix saw and verified it"
+
+# ---------------------------------------------------------------- envelope
+conf env
+msg "$T/m" envf@example.net
+send env "$T/m" -f other@test.example envf@example.net
+is "$RC" 0 "-f ADDR: exit 0"
+f=$(postfix_wait_for envf@example.net)
+is "$(sed -n 's/^sender=//p' "${f%.eml}.env")" "other@test.example" "-f ADDR: the envelope sender"
+
+msg "$T/m" null@example.net
+send env "$T/m" -f '<>' null@example.net
+is "$RC" 0 "-f '<>': exit 0"
+f=$(postfix_wait_for null@example.net)
+is "$(sed -n 's/^sender=//p' "${f%.eml}.env")" "" "-f '<>': the null sender"
+
+msg "$T/m" dsn@example.net
+send env "$T/m" --debug -N success,failure -R hdrs -V envid42 dsn@example.net
+is "$RC" 0 "DSN options: exit 0"
+like "$ERR" 'MAIL FROM:<[^>]*>.* RET=HDRS' "DSN: RET=HDRS on MAIL FROM"
+like "$ERR" 'MAIL FROM:<[^>]*>.* ENVID=envid42' "DSN: ENVID on MAIL FROM"
+like "$ERR" 'RCPT TO:<dsn@example\.net>.* NOTIFY=SUCCESS,FAILURE' "DSN: NOTIFY on RCPT TO"
+postfix_wait_for dsn@example.net >/dev/null
+f=$(postfix_wait_for sender@test.example)
+m=$(cat "$f" 2>/dev/null)
+like "$m" 'Action: (delivered|relayed)' "DSN: NOTIFY=SUCCESS made Postfix send a success notice"
+like "$m" 'Original-Envelope-Id: envid42' "DSN: the server got the ENVID"
+like "$m" 'Content-Type: text/rfc822-headers' "DSN: RET=HDRS returned the headers only"
+
+printf 'From: <%s>\nTo: <j\303\274rgen@example.net>\nSubject: utf8\n\nx\n' "$FROM" > "$T/m"
+send env "$T/m" --debug "$(printf 'j\303\274rgen@example.net')"
+is "$RC" 0 "UTF-8 recipient: exit 0"
+like "$ERR" 'MAIL FROM:.* SMTPUTF8' "UTF-8 recipient: MAIL FROM asks for SMTPUTF8"
+postfix_wait_for "$(printf 'j\303\274rgen@example.net')" >/dev/null
+ok $? "UTF-8 recipient: message arrived for the UTF-8 address"
+
 # ---------------------------------------------------------------- data
 # 25 MB: lines of varied length, some starting with dots, 8-bit free.
 awk 'BEGIN { printf "From: <%s>\nTo: <big@example.net>\nSubject: 25 MB\n\n", "'"$FROM"'";

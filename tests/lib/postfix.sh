@@ -118,6 +118,9 @@ message_size_limit = ${PF_MESSAGE_SIZE_LIMIT:-60000000}
 smtpd_tls_chain_files = $_d/certs/server.key, $_d/certs/server.pem
 smtpd_tls_loglevel = 1
 smtpd_tls_received_header = yes
+# Ask for (never require) a client certificate: Received then names it.
+smtpd_tls_ask_ccert = yes
+smtpd_tls_CAfile = $_d/certs/ca.pem
 smtpd_tls_security_level = may
 smtpd_sasl_type = cyrus
 smtpd_sasl_path = smtpd
