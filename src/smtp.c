@@ -1241,6 +1241,8 @@ static void abort_transaction(struct smtp_session *s, struct txn *t)
     if (send_line(s, "RSET", NULL, &ignored) != 0 || flush(s, &ignored) != 0
         || read_reply(s, false, &ignored) != 0 || s->reply.code != 250)
         s->usable = false;
+    else
+        s->sent_before = false;    /* clean already: no second RSET */
 }
 
 int smtp_session_send(struct smtp_session *s, const struct envelope *env,
@@ -1285,6 +1287,7 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
         flight_add(&f, ST_DATA, 0, xstrdup("DATA"), NULL);
     step(s, ngettext("from <%s> to %zu recipient", "from <%s> to %zu recipients", env->n_rcpts),
          env->sender, env->n_rcpts);
+    s->sent_before = true;     /* the next message starts with RSET */
     if (run_flight(s, &t, f.lines, f.shown, f.pend, f.n, bdat ? msg : NULL, err) != 0)
         goto out;
     res->auth = s->authed;
@@ -1328,7 +1331,6 @@ out:
     if (s->opt.debug && s->c)
         fprintf(stderr, _("-- round trips: %u\n"), net_wait_count(s->c));
     step(s, _("round trips: %u"), s->c ? net_wait_count(s->c) : 0);
-    s->sent_before = true;
     flight_free(&f);
     free(t.accepted);
     strbuf_free(&t.refused);

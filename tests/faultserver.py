@@ -22,7 +22,8 @@ space inside one: "SIZE_1000"; default PIPELINING 8BITMIME SIZE_10000000),
 caps-tls (after TLS; default caps + AUTH PLAIN LOGIN), tls (off|starttls|
 implicit), on (repeatable), exit, error (pattern for stderr, which must be
 one line), stderr / stderr-not (patterns for the whole stderr), stdout,
-commands (block; fnmatch patterns),
+driver (instead of mailout, tests/smtp-driver with "N SENDER RCPT...": N
+messages over one session), commands (block; fnmatch patterns),
 flight (commands that must arrive in one read, e.g. "MAIL RCPT DATA"),
 message (block: stdin of mailout), data (block: the bytes the server must
 receive between DATA and the final dot, lines joined with CRLF).
@@ -334,7 +335,7 @@ def prepare(t, d, port):
     lines = ["[mailout]", "logfile = " + os.path.join(d, "log"),
              "queue_dir = " + os.path.join(d, "queue"), "", "[account fault]"]
     lines += ["%s = %s" % kv for kv in base if kv[0] not in own]
-    lines += t["config"]
+    lines += [c.replace("$FAULT_CERTS", certs) for c in t["config"]]
     fd = os.open(os.path.join(d, "config.ini"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -344,7 +345,7 @@ def prepare(t, d, port):
         else:
             f.write(DEFAULT_MESSAGE)
     with open(os.path.join(d, "vars.tmp"), "w", encoding="utf-8", errors="surrogateescape") as f:
-        for key in ("desc", "args", "exit", "error", "stderr", "stderr-not", "stdout"):
+        for key in ("desc", "args", "exit", "error", "stderr", "stderr-not", "stdout", "driver"):
             v = t.get(key, "")
             if key == "args":   # \xNN escapes for 8-bit addresses
                 v = unescape(v).decode("utf-8", "surrogateescape")
