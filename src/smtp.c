@@ -842,8 +842,12 @@ static int run_flight(struct smtp_session *s, struct txn *t, char **lines,
     for (size_t i = 0; i < sent; i++) {
         s->state = pend[i].st;  /* for messages; --debug showed it when sent */
         /* Wait (once, for the whole flight): the replies arrive together. */
-        if (read_reply(s, false, err) != 0)
+        if (read_reply(s, false, err) != 0) {
+            /* A server that said 421 and hung up: its reply tells more. */
+            if (t->failed)
+                *err = t->err;
             return -1;
+        }
         handle_reply(s, t, &pend[i]);
     }
     return bdat != NULL ? bdat_replies(s, t, chunks, err) : 0;
