@@ -95,7 +95,6 @@ struct txn {
     bool *accepted;             /* per recipient, for LMTP */
     size_t n_accepted;
     bool data_open;             /* 354 received: the server is in data mode */
-    bool bdat_done;             /* CHUNKING: the message went with the flight */
     bool accepted_anyway;       /* ...and was taken although AUTH failed */
     struct smtp_result *res;
 };
@@ -753,8 +752,11 @@ static void handle_reply(struct smtp_session *s, struct txn *t,
     case ST_MAIL:
         if (s->reply.code != 250) {
             char *what = xasprintf(_("sender <%s> refused"), t->env->sender);
-            reply_error(s, what, NULL, &e);
+            char *hint = code_class(s->reply.code) == 5
+                ? xasprintf(_("check -f or the from of account %s"), s->acct->name) : NULL;
+            reply_error(s, what, hint, &e);
             free(what);
+            free(hint);
             fill_result(s, t->res);
             txn_fail(t, &e);
         }
@@ -1047,7 +1049,6 @@ static int bdat_replies(struct smtp_session *s, struct txn *t, size_t chunks,
             txn_fail(t, &e);
         }
     }
-    t->bdat_done = true;
     return 0;
 }
 
