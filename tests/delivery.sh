@@ -312,6 +312,16 @@ f=$(postfix_wait_for hdr8@example.net)
 is "$(header_of "$f" Subject)" "$(printf 'Gr\303\274\303\237e aus K\303\266ln')" "8-bit header arrives intact"
 
 # ---------------------------------------------------------------- refusals
+conf small tls=off auth=off user= password= "port=$PF_SMALL_PORT"
+awk 'BEGIN { printf "Subject: too big\n\n"; for (i = 0; i < 400; i++) print "0123456789012345678901234567890123456789012345678901234567890123456789" }' > "$T/m"
+postfix_wait_idle
+send small "$T/m" --debug toobig@example.net
+is "$RC" 69 "a message over the server's SIZE: exit 69"
+like "$ERR" '[Ss][Ii][Zz][Ee]|too (big|large)' "over SIZE: the message says why"
+unlike "$ERR" '^C: (DATA|BDAT)' "over SIZE: no data was sent"
+sleep 0.5
+is "$(postfix_mail_for toobig@example.net)" "" "over SIZE: nothing arrived"
+
 msg "$T/m" ok1@example.net
 send std "$T/m" ok1@example.net reject@test.example
 is "$RC" 69 "a recipient refused with 5xx: exit 69"

@@ -13,6 +13,7 @@
 #   PF_TLS_PORT       465-style: implicit TLS, AUTH required
 #   PF_PLAIN_PORT     25-style: no TLS, no AUTH, relays for loopback
 #   PF_MISMATCH_PORT  like STARTTLS but on 127.0.0.2, whose name the cert lacks
+#   PF_SMALL_PORT     like plain, but SIZE 10000 (message_size_limit)
 #   PF_DIR            DIR as an absolute path
 #   PF_CA PF_OTHER_CA PF_CERTS  test CA, an unrelated CA, the cert directory
 #   PF_USER PF_PASS   the SASL login (user@realm) and password
@@ -138,6 +139,8 @@ EOF
     cat > "$_d/etc/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command
 $PF_PLAIN_PORT inet n - n - - smtpd
+$PF_SMALL_PORT inet n - n - - smtpd
+  -o message_size_limit=10000
 $PF_STARTTLS_PORT inet n - n - - smtpd
   $_auth
 $PF_TLS_PORT inet n - n - - smtpd
@@ -199,9 +202,9 @@ postfix_start() {
     _p=$(dirname "$_d")
     while [ "$_p" != / ]; do chmod o+x "$_p" 2>/dev/null; _p=$(dirname "$_p"); done
 
-    set -- $(pf_free_ports 4)
-    PF_PLAIN_PORT=$1 PF_STARTTLS_PORT=$2 PF_TLS_PORT=$3 PF_MISMATCH_PORT=$4
-    export PF_PLAIN_PORT PF_STARTTLS_PORT PF_TLS_PORT PF_MISMATCH_PORT
+    set -- $(pf_free_ports 5)
+    PF_PLAIN_PORT=$1 PF_STARTTLS_PORT=$2 PF_TLS_PORT=$3 PF_MISMATCH_PORT=$4 PF_SMALL_PORT=$5
+    export PF_PLAIN_PORT PF_STARTTLS_PORT PF_TLS_PORT PF_MISMATCH_PORT PF_SMALL_PORT
 
     "$top_srcdir/tests/lib/mkcerts.sh" "$_d/certs" || return 1
     PF_CERTS=$_d/certs PF_CA=$_d/certs/ca.pem PF_OTHER_CA=$_d/certs/other-ca.pem
@@ -221,7 +224,7 @@ postfix_start() {
     # Ready when every listener answers.
     pf_wait_listen 127.0.0.1:$PF_PLAIN_PORT 127.0.0.1:$PF_STARTTLS_PORT \
         127.0.0.1:$PF_TLS_PORT ::1:$PF_PLAIN_PORT ::1:$PF_STARTTLS_PORT \
-        127.0.0.2:$PF_MISMATCH_PORT
+        127.0.0.2:$PF_MISMATCH_PORT 127.0.0.1:$PF_SMALL_PORT
 }
 
 # Wait (10 s at most) until every HOST:PORT accepts a connection.
