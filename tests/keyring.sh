@@ -59,19 +59,7 @@ fi
 
 # No Secret Service on the bus: one line, then ~/.netrc.
 keyring_stop
-cat >"$T/bus.conf" <<EOT
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=$T/run</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-EOT
+kr_bus_conf "$T/run" >"$T/bus.conf"
 _out=$(dbus-daemon --config-file="$T/bus.conf" --fork --print-address=1 --print-pid=1)
 export DBUS_SESSION_BUS_ADDRESS=$(printf '%s\n' "$_out" | sed -n 1p)
 KR_BUS_PID=$(printf '%s\n' "$_out" | sed -n 2p)
