@@ -176,6 +176,19 @@ is "$(count rider)" 1 "the new message too"
 is "$(( $(conns) - c0 ))" 1 "over the same connection"
 is "$(nqueued)" 0 "queue empty"
 
+# the ride-along is bounded: at most 100 messages after the new one
+mkconf "$DEAD"
+n=0
+while [ $n -lt 105 ]; do send "b$n" || break; n=$((n + 1)); done
+mkconf "$PORT"
+send bound-rider
+is "$(grep -c '^b[0-9]*$' "$S/accepted")" 100 "after a good send at most 100 queued messages follow"
+is "$(nqueued)" 5 "the other 5 wait for -q"
+ln -s "$MAILOUT" "$T/mailq"
+like "$("$T/mailq" -C "$T/c.ini")" "^-- 1 Kbytes in 5 Requests\.$" "called as mailq it lists the queue"
+flush --queue-force
+is "$(grep -c '^b[0-9]*$' "$S/accepted")" 105 "-q sends the rest"
+
 # ------------------------------------------- two concurrent -q over 200
 mkconf "$DEAD"
 n=0
