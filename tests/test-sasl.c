@@ -345,7 +345,8 @@ static void test_names(void)
  *   test-sasl serve CERT KEY TLSVER(12|13) MODE PORTFILE LOGFILE
  * MODE: good, badcb (the server's binding differs, as behind a TLS
  * interceptor), badsig (a wrong server signature). The user is "u@test",
- * the password "pw plus". LOGFILE gets one line: what the server saw. */
+ * the password "pw plus"; for XOAUTH2 and OAUTHBEARER the token "tok-good".
+ * LOGFILE gets one line: what the server saw. */
 
 struct srv { int fd; SSL *ssl; };
 
@@ -474,6 +475,31 @@ static int serve_scram(struct srv *v, const char *first_b64, const char *mode,
     return 0;
 }
 
+/* XOAUTH2 / OAUTHBEARER: the token "tok-good" passes; any other gets the
+ * RFC 7628 JSON error challenge, and the client's answer to it is logged. */
+static int serve_oauth(struct srv *v, const char *mech, const char *ir_b64,
+                       char *log, size_t logsize)
+{
+    unsigned char *ir = NULL;
+    size_t n;
+    char line[1024];
+    int good;
+
+    if (base64_decode(ir_b64, strlen(ir_b64), &ir, &n, 4096) != 0)
+        return snprintf(log, logsize, "bad base64"), -1;
+    good = memmem(ir, n, "auth=Bearer tok-good\001\001", 22) != NULL;
+    if (good) {
+        snprintf(log, logsize, "oauth ok mech=%s", mech);
+        free(ir);
+        return 0;
+    }
+    srv_put334(v, "{\"status\":\"invalid_token\",\"scope\":\"https://mail.test/\"}");
+    srv_line(v, line, sizeof line);
+    snprintf(log, logsize, "oauth refused mech=%s answer=[%.100s]", mech, line);
+    free(ir);
+    return -1;
+}
+
 static void write_log(const char *path, const char *log, const struct srv *v)
 {
     FILE *f = fopen(path, "w");
@@ -509,7 +535,7 @@ static int scram_plus_server(char **a)
     srv_put(&v, "220 scram.test ESMTP\r\n");
     while (srv_line(&v, line, sizeof line) == 0) {
         if (ascii_strncasecmp(line, "EHLO", 4) == 0)
-            srv_put(&v, v.ssl ? "250-scram.test\r\n250-AUTH SCRAM-SHA-256-PLUS SCRAM-SHA-256\r\n250 8BITMIME\r\n"
+            srv_put(&v, v.ssl ? "250-scram.test\r\n250-AUTH SCRAM-SHA-256-PLUS SCRAM-SHA-256 XOAUTH2 OAUTHBEARER\r\n250 8BITMIME\r\n"
                               : "250-scram.test\r\n250 STARTTLS\r\n");
         else if (ascii_strcasecmp(line, "STARTTLS") == 0 && !v.ssl) {
             srv_put(&v, "220 go ahead\r\n");
@@ -517,6 +543,13 @@ static int scram_plus_server(char **a)
             SSL_set_fd(v.ssl, v.fd);
             if (SSL_accept(v.ssl) != 1)
                 break;
+        } else if ((ascii_strncasecmp(line, "AUTH XOAUTH2 ", 13) == 0
+                    || ascii_strncasecmp(line, "AUTH OAUTHBEARER ", 17) == 0) && v.ssl) {
+            char mech[16];
+            snprintf(mech, sizeof mech, "%.*s", (int)strcspn(line + 5, " "), line + 5);
+            authed = serve_oauth(&v, mech, strchr(line + 5, ' ') + 1, log, sizeof log) == 0;
+            write_log(logfile, log, &v);
+            srv_put(&v, authed ? "235 2.7.0 ok\r\n" : "535 5.7.8 token refused\r\n");
         } else if (ascii_strncasecmp(line, "AUTH SCRAM-SHA-256", 18) == 0 && v.ssl && strchr(line + 5, ' ')) {
             authed = serve_scram(&v, strchr(line + 5, ' ') + 1, mode, log, sizeof log) == 0;
             write_log(logfile, log, &v);
