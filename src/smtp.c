@@ -19,6 +19,9 @@
 #include "sasl.h"
 #include "smtp_data.h"
 #include "smtp.h"
+#ifdef HAVE_LIBIDN2
+#include <idn2.h>
+#endif
 
 /* Largest decoded SASL challenge we accept (RFC 4954 line limit 12288). */
 #define SASL_CHALLENGE_MAX 12288
@@ -1125,33 +1128,84 @@ static int data_phase(struct smtp_session *s, struct txn *t, const struct messag
 
 /* ------------------------------------------------------------ send */
 
+/* An address as it goes into MAIL or RCPT. Without SMTPUTF8 a non-ASCII
+ * domain becomes its A-label (RFC 5891) when the local part is ASCII;
+ * anything else non-ASCII is refused, never mangled. */
+static int wire_address(const struct smtp_session *s, const char *addr, char **out,
+                        bool *utf8, struct mo_err *err)
+{
+    const char *at = strrchr(addr, '@');
+    size_t local_len = at ? (size_t)(at - addr) : strlen(addr);
+    char *local;
+    bool local_ascii;
+
+    *out = NULL;
+    if (check_address(addr, err) != 0)
+        return -1;
+    if (is_ascii(addr) || s->caps.smtputf8) {
+        *utf8 = *utf8 || !is_ascii(addr);
+        *out = xstrdup(addr);
+        return 0;
+    }
+    local = xstrndup(addr, local_len);
+    local_ascii = is_ascii(local);
+    free(local);
+    if (!local_ascii || at == NULL)
+        return mo_err_set(err, EX_UNAVAILABLE,
+                          _("the address %s has a non-ASCII local part but %s does not offer SMTPUTF8"),
+                          addr, s->acct->host);
+#ifdef HAVE_LIBIDN2
+    char *alabel = NULL;
+    int rc = idn2_to_ascii_8z(at + 1, &alabel, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+    if (rc != IDN2_OK)
+        return mo_err_set(err, EX_DATAERR, _("the domain of %s cannot be converted to an A-label: %s"),
+                          addr, idn2_strerror(rc));
+    *out = xasprintf("%.*s@%s", (int)local_len, addr, alabel);
+    idn2_free(alabel);
+    return 0;
+#else
+    return mo_err_set(err, EX_UNAVAILABLE,
+                      _("the address %s has a non-ASCII domain but %s does not offer SMTPUTF8 (mailout was built without libidn2 for A-labels)"),
+                      addr, s->acct->host);
+#endif
+}
+
+/* Checks what can be checked before a byte is sent, and fills *w with the
+ * envelope as it goes on the wire (free with wire_env_free). */
 static int precheck(struct smtp_session *s, const struct envelope *env,
-                    const struct message *msg, bool *utf8, struct mo_err *err)
+                    const struct message *msg, struct envelope *w, bool *utf8,
+                    struct mo_err *err)
 {
     uint64_t size = message_wire_size(msg);
 
+    *w = *env;
+    w->sender = NULL;
+    w->rcpts = NULL;
+    *utf8 = false;
     if (!smtp_session_usable(s))
         return mo_err_set(err, EX_TEMPFAIL, _("the connection to %s is closed"), s->acct->host);
     if (env->n_rcpts == 0)
         return mo_err_set(err, EX_DATAERR, _("no recipients"));
-    *utf8 = !is_ascii(env->sender);
-    if (check_address(env->sender, err) != 0)
-        return -1;
-    for (size_t i = 0; i < env->n_rcpts; i++) {
-        if (check_address(env->rcpts[i], err) != 0)
-            return -1;
-        *utf8 = *utf8 || !is_ascii(env->rcpts[i]);
-    }
     if (s->caps.size_max > 0 && size > s->caps.size_max)
         return mo_err_set(err, EX_UNAVAILABLE,
                           _("the message is %llu bytes but %s accepts at most %llu bytes (SIZE)"),
                           (unsigned long long)size, s->acct->host,
                           (unsigned long long)s->caps.size_max);
-    if (*utf8 && !s->caps.smtputf8)
-        return mo_err_set(err, EX_UNAVAILABLE,
-                          _("the envelope has an internationalised (non-ASCII) address but %s does not offer SMTPUTF8"),
-                          s->acct->host);
+    w->rcpts = xcalloc(env->n_rcpts, sizeof *w->rcpts);
+    if (wire_address(s, env->sender, &w->sender, utf8, err) != 0)
+        return -1;
+    for (size_t i = 0; i < env->n_rcpts; i++)
+        if (wire_address(s, env->rcpts[i], &w->rcpts[i], utf8, err) != 0)
+            return -1;
     return 0;
+}
+
+static void wire_env_free(struct envelope *w)
+{
+    for (size_t i = 0; w->rcpts && i < w->n_rcpts; i++)
+        free(w->rcpts[i]);
+    free(w->rcpts);
+    free(w->sender);
 }
 
 struct flight {
@@ -1256,6 +1310,7 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
 {
     struct txn t;
     struct flight f;
+    struct envelope w;
     bool utf8 = false, bdat;
     int rc = -1;
 
@@ -1264,8 +1319,10 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
     if (s == NULL)
         return mo_err_set(err, EX_SOFTWARE, _("no SMTP session"));
     res->tls = net_is_tls(s->c);
-    if (precheck(s, env, msg, &utf8, err) != 0)
+    if (precheck(s, env, msg, &w, &utf8, err) != 0) {
+        wire_env_free(&w);
         return -1;
+    }
     /* BDAT LAST in the first flight only for one recipient: with more, a
      * refused one could not stop the message reaching the others, and
      * "nobody gets it" wins over one round trip. */
@@ -1285,9 +1342,9 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
     }
     if (s->sent_before)
         flight_add(&f, ST_RSET, 0, xstrdup("RSET"), NULL);
-    flight_add(&f, ST_MAIL, 0, mail_line(s, env, msg, utf8), NULL);
+    flight_add(&f, ST_MAIL, 0, mail_line(s, &w, msg, utf8), NULL);
     for (size_t i = 0; i < env->n_rcpts; i++)
-        flight_add(&f, ST_RCPT, i, rcpt_line(s, env, i), NULL);
+        flight_add(&f, ST_RCPT, i, rcpt_line(s, &w, i), NULL);
     if (!bdat)
         flight_add(&f, ST_DATA, 0, xstrdup("DATA"), NULL);
     step(s, ngettext("from <%s> to %zu recipient", "from <%s> to %zu recipients", env->n_rcpts),
@@ -1337,6 +1394,7 @@ out:
         fprintf(stderr, _("-- round trips: %u\n"), net_wait_count(s->c));
     step(s, _("round trips: %u"), s->c ? net_wait_count(s->c) : 0);
     flight_free(&f);
+    wire_env_free(&w);
     free(t.accepted);
     strbuf_free(&t.refused);
     return rc;

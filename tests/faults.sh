@@ -21,6 +21,11 @@ run_case() {
     i=0
     while [ ! -s "$d/vars.sh" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
     . "$d/vars.sh"
+    if [ -n "$t_requires" ] && ! grep -q "define $t_requires 1" "${top_builddir:-.}/config.h" 2>/dev/null; then
+        kill $spid 2>/dev/null; wait $spid 2>/dev/null
+        TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $name # SKIP built without $t_requires"
+        return
+    fi
     [ -n "$t_args" ] || t_args="-f sender@example.org rcpt@example.net"
     if [ -n "$t_driver" ]; then
         # shellcheck disable=SC2086

@@ -22,6 +22,7 @@ space inside one: "SIZE_1000"; default PIPELINING 8BITMIME SIZE_10000000),
 caps-tls (after TLS; default caps + AUTH PLAIN LOGIN), tls (off|starttls|
 implicit), on (repeatable), exit, error (pattern for stderr, which must be
 one line), stderr / stderr-not (patterns for the whole stderr), stdout,
+requires (a config.h macro, e.g. HAVE_LIBIDN2: skipped without it),
 driver (instead of mailout, tests/smtp-driver with "N SENDER RCPT...": N
 messages over one session), commands (block; fnmatch patterns),
 flight (commands that must arrive in one read, e.g. "MAIL RCPT DATA"),
@@ -345,7 +346,8 @@ def prepare(t, d, port):
         else:
             f.write(DEFAULT_MESSAGE)
     with open(os.path.join(d, "vars.tmp"), "w", encoding="utf-8", errors="surrogateescape") as f:
-        for key in ("desc", "args", "exit", "error", "stderr", "stderr-not", "stdout", "driver"):
+        for key in ("desc", "args", "exit", "error", "stderr", "stderr-not", "stdout", "driver",
+                    "requires"):
             v = t.get(key, "")
             if key == "args":   # \xNN escapes for 8-bit addresses
                 v = unescape(v).decode("utf-8", "surrogateescape")
