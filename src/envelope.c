@@ -135,8 +135,10 @@ static int resolve_all(struct envelope *env, const struct rcpt_list *l,
 
         if (a[0] == '\0')
             continue;
-        if (refuse_control(_("a recipient"), a, err) != 0)
-            return -1;
+        if (refuse_control(_("a recipient"), a, err) != 0) {
+            rc = -1;
+            break;
+        }
         if (address_is_qualified(a)) {
             add_unique(env, xstrdup(a));
             continue;
