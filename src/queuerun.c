@@ -567,10 +567,21 @@ int queue_list(const struct config *cfg, FILE *out, FILE *report_to,
 {
     char *qdir = queue_dir_path(cfg);
     char **ids;
-    size_t n = queue_list_ids(qdir, &ids), count = 0;
+    size_t n, count = 0;
     unsigned long long total = 0;
+    DIR *d = opendir(qdir);
 
-    (void)err;
+    /* "Mail queue is empty" only when it is: a queue we may not read is an
+     * error, a queue not made yet is empty */
+    if (d == NULL && errno != ENOENT) {
+        mo_err_set(err, EX_NOPERM, _("cannot read the queue directory %s: %s"),
+                   qdir, strerror(errno));
+        free(qdir);
+        return -1;
+    }
+    if (d)
+        closedir(d);
+    n = queue_list_ids(qdir, &ids);
     for (size_t i = 0; i < n; i++) {
         char *path = xasprintf("%s/%s", qdir, ids[i]);
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -45,6 +45,18 @@ flush() { "$MAILOUT" -C "$T/c.ini" -q "$@"; }
 # ------------------------------------------------------------ queued on failure
 mkconf "$PORT"
 is "$(mailq)" "Mail queue is empty" "mailq on an empty queue"
+# another user's queue (root's 0700 directory, read as nobody)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+    o=$(mktemp -d /tmp/mailout-q-other.XXXXXX); chmod 755 "$o"; mkdir -m 700 "$o/q"
+    printf '[mailout]\nqueue_dir = %s/q\n[account t]\nhost = x.example\nfrom = a@b.example\n' "$o" >"$o/c.ini"
+    chmod 644 "$o/c.ini"
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MAILOUT" -C "$o/c.ini" -bp 2>&1)
+    rc=$?
+    rm -rf "$o"
+    ok "$([ $rc -eq 77 ]; echo $?)" "an unreadable queue is an error (77), not 'empty': $out"
+else
+    ok 0 "# SKIP needs root and setpriv to read a queue as another user"
+fi
 
 mkconf "$DEAD"
 send refused
