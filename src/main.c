@@ -169,6 +169,20 @@ static int run_queue(const struct cli *cli, const struct config *cfg)
     return rc == 0 ? EX_OK : fail(&err);
 }
 
+/* --store-password / --forget-password: the account's keyring entry. */
+static int run_keyring(const struct cli *cli, const struct config *cfg)
+{
+    struct mo_err err = { 0, "" };
+    const struct account *acct = config_select_account(cfg, cli->account, NULL, &err);
+    int rc;
+
+    if (acct == NULL)
+        return fail(&err);
+    rc = cli->mode == CLI_STORE_PASSWORD ? secret_store_password(acct, &err)
+                                         : secret_forget_password(acct, &err);
+    return rc == 0 ? EX_OK : fail(&err);
+}
+
 static int run_serverinfo(const struct cli *cli, const struct config *cfg)
 {
     struct mo_err err = { 0, "" };
@@ -217,6 +231,10 @@ int main(int argc, char **argv)
         break;
     case CLI_SERVERINFO:
         status = run_serverinfo(&cli, &cfg);
+        break;
+    case CLI_STORE_PASSWORD:
+    case CLI_FORGET_PASSWORD:
+        status = run_keyring(&cli, &cfg);
         break;
     case CLI_DELIVER:
         status = run_deliver(&cli, &cfg);
