@@ -514,6 +514,16 @@ static int choose_mech(struct smtp_session *s, enum auth_mech *m, struct mo_err 
     return 0;
 }
 
+/* RFC 5802 §6: plain SCRAM says "y" (could bind) only when the server does
+ * not offer the -PLUS variant; where it does, "y" reads as a downgrade. */
+static bool plus_offered(struct smtp_session *s, enum auth_mech m)
+{
+    char plus[48];
+
+    snprintf(plus, sizeof plus, "%s-PLUS", sasl_mech_name(m));
+    return caps_has_mech(&s->caps, plus);
+}
+
 static int auth_client(struct smtp_session *s, enum auth_mech m,
                        struct sasl_client **out, struct mo_err *err)
 {
@@ -525,8 +535,8 @@ static int auth_client(struct smtp_session *s, enum auth_mech m,
     if (sc == NULL)
         return mo_err_set(err, EX_SOFTWARE, _("AUTH: cannot start %s"), sasl_mech_name(m));
     sasl_client_set_server(sc, s->acct->host, account_port(s->acct));
-    if (net_is_tls(s->c) && (sasl_mech_is_plus(m) || m == AUTH_SCRAM_SHA_1
-                             || m == AUTH_SCRAM_SHA_256)) {
+    if (net_is_tls(s->c) && (sasl_mech_is_plus(m) || ((m == AUTH_SCRAM_SHA_1
+                             || m == AUTH_SCRAM_SHA_256) && !plus_offered(s, m)))) {
         struct tls_info ti;
         unsigned char cb[128];
         const char *type = net_tls_info(s->c, &ti) == 0
