@@ -106,9 +106,9 @@ struct txn {
 
 static void set_state(struct smtp_session *s, enum smtp_state st)
 {
-    s->state = st;
-    if (s->opt.debug)
+    if (s->opt.debug && (st != s->state || st == ST_CONNECT))
         fprintf(stderr, "-- %s\n", state_names[st]);
+    s->state = st;
 }
 
 /* -v: one line per step, tagged with the state. */
