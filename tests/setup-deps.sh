@@ -10,7 +10,7 @@ PKGS="build-essential autoconf automake autopoint gettext pkg-config
       openssl ca-certificates python3 procps util-linux
       dbus gnome-keyring libsecret-tools
       msmtp bsd-mailx mutt s-nail git-email libmailtools-perl
-      valgrind time"
+      valgrind time dovecot-core dovecot-lmtpd"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
@@ -25,4 +25,6 @@ fi
 # The distribution's postfix must not run: the tests start their own instance.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now postfix >/dev/null 2>&1 || true; fi
 $SUDO postfix stop >/dev/null 2>&1 || true
+# Nor the distribution's Dovecot: tests/lmtp-dovecot.sh starts a private one.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now dovecot >/dev/null 2>&1 || true; fi
 echo "setup-deps: all dependencies present"
