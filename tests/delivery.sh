@@ -206,6 +206,23 @@ f=$(postfix_wait_for big@example.net 120)
 is "$(body "$f" | sha256sum)" "$want" "25 MB message: body arrived byte-exact"
 rm -f "$T/big"
 
+# Two recipients: the DATA path with dot-stuffing (BDAT, when offered, may
+# carry single-recipient mail). 2 MB, every third line starting with dots.
+awk 'BEGIN { printf "From: <%s>\nTo: <two1@example.net>, <two2@example.net>\nSubject: 2 MB\n\n", "'"$FROM"'";
+             n = 0; i = 0;
+             while (n < 2 * 1024 * 1024) {
+                 l = (i % 3 == 0 ? substr("...", 1, 1 + i % 2) : "") "line " i;
+                 if (i % 101 == 0) l = ".";
+                 print l; n += length(l) + 1; i++ } }' > "$T/two"
+want=$(body "$T/two" | sha256sum)
+conf std
+send std "$T/two" -i -t
+is "$RC" 0 "2 MB dot-heavy message to two recipients: exit 0"
+for r in two1 two2; do
+    f=$(postfix_wait_for "$r@example.net" 60)
+    is "$(body "$f" | sha256sum)" "$want" "dot-heavy message to $r: body arrived byte-exact"
+done
+
 conf std
 printf 'From: <%s>\nTo: <to1@example.net>\nCc: <cc1@example.net>\nBcc: <bcc1@example.net>\nSubject: bcc\n\nbcc test\n' "$FROM" > "$T/m"
 send std "$T/m" -t
