@@ -329,6 +329,20 @@ int envelope_finish(struct envelope *env, const struct cli *cli,
     return 0;
 }
 
+size_t envelope_drop_rcpts(struct envelope *env, const bool *drop)
+{
+    size_t kept = 0, n = env->n_rcpts;
+
+    for (size_t i = 0; i < n; i++) {
+        if (drop[i])
+            free(env->rcpts[i]);
+        else
+            env->rcpts[kept++] = env->rcpts[i];
+    }
+    env->n_rcpts = kept;
+    return n - kept;
+}
+
 void envelope_free(struct envelope *env)
 {
     for (size_t i = 0; i < env->n_rcpts; i++)

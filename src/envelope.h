@@ -35,6 +35,11 @@ char *envelope_sender_hint(const struct cli *cli, const struct message *msg);
 int envelope_finish(struct envelope *env, const struct cli *cli,
         const struct message *msg, const struct account *acct, struct mo_err *err);
 
+/* Removes the recipients whose drop[i] is true (drop has n_rcpts entries),
+ * keeping the order of the others; returns how many went. For LMTP: the
+ * recipients that already have the message are not queued again. */
+size_t envelope_drop_rcpts(struct envelope *env, const bool *drop);
+
 void envelope_free(struct envelope *env);
 
 #endif

@@ -67,9 +67,10 @@ static void log_result(const struct config *cfg, const struct account *acct,
     log_delivery(cfg, &r);
 }
 
+/* delivered: env->n_rcpts flags, set for recipients LMTP delivered. */
 static int deliver(const struct cli *cli, const struct config *cfg,
                    const struct account *acct, const struct envelope *env,
-                   const struct message *msg, struct mo_err *err)
+                   const struct message *msg, bool *delivered, struct mo_err *err)
 {
     struct smtp_options opt = { .acct = acct, .verbose = cli->verbose,
                                 .debug = cli->debug,
@@ -80,6 +81,7 @@ static int deliver(const struct cli *cli, const struct config *cfg,
     int rc;
 
     memset(&res, 0, sizeof res);
+    res.delivered = delivered;
     if (get_password_if_needed(acct, &password, err) != 0)
         return -1;
     opt.password = password;
@@ -146,8 +148,18 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
         goto out;
     if (cli->dry_run)
         rc = dryrun_print(stdout, acct, &env, &msg, &err);
-    else if ((rc = deliver(cli, cfg, acct, &env, &msg, &err)) != 0)
-        rc = keep_for_later(cfg, acct, &env, &msg, &err);
+    else {
+        bool *done = xcalloc(env.n_rcpts, sizeof *done);
+        if ((rc = deliver(cli, cfg, acct, &env, &msg, done, &err)) != 0) {
+            /* LMTP: recipients that have it are not queued again */
+            size_t n = env.n_rcpts;
+            if (envelope_drop_rcpts(&env, done) == n && n > 0)
+                rc = 0;
+            else
+                rc = keep_for_later(cfg, acct, &env, &msg, &err);
+        }
+        free(done);
+    }
 out:
     envelope_free(&env);
     message_free(&msg);

@@ -157,6 +157,15 @@ static void log_sent(struct acct_run *r, const struct queue_entry *e,
     log_delivery(r->cfg, &l);
 }
 
+/* LMTP: every recipient has the message although the session then failed. */
+static bool all_delivered(const struct envelope *env, const bool *delivered)
+{
+    for (size_t i = 0; i < env->n_rcpts; i++)
+        if (!delivered[i])
+            return false;
+    return env->n_rcpts > 0;
+}
+
 static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
 {
     struct smtp_result res;
@@ -179,7 +188,9 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         return;
     }
     memset(&res, 0, sizeof res);
-    if (smtp_session_send(r->s, &e->env, &msg, &res, &err) == 0) {
+    res.delivered = xcalloc(e->env.n_rcpts, sizeof *res.delivered);
+    if (smtp_session_send(r->s, &e->env, &msg, &res, &err) == 0
+        || all_delivered(&e->env, res.delivered)) {
         /* removed while still locked, so no other run can send it again */
         path = xasprintf("%s/%s", r->qdir, e->id);
         if (unlink(path) != 0)
@@ -192,6 +203,7 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         r->last_status = EX_OK;
     } else {
         log_sent(r, e, &res, err.code);
+        envelope_drop_rcpts(&e->env, res.delivered);   /* LMTP: not twice */
         if (err.code == EX_UNAVAILABLE)
             move_failed(r, fd, e, err.msg);
         else
@@ -205,6 +217,7 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
     }
     if (r->s && !smtp_session_usable(r->s))
         drop_session(r);
+    free(res.delivered);
     header_block_free(&msg.headers);
     close(msg.body_fd);
 }

@@ -1085,6 +1085,8 @@ static int lmtp_replies(struct smtp_session *s, struct txn *t, struct mo_err *er
         if (n_failed == 0)
             fill_result(s, t->res);
         if (s->reply.code == 250) {
+            if (t->res->delivered)
+                t->res->delivered[i] = true;
             step(s, _("delivered to %s"), t->env->rcpts[i]);
             continue;
         }
@@ -1322,9 +1324,11 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
     struct flight f;
     struct envelope w;
     bool utf8 = false, bdat;
+    bool *delivered = res->delivered;   /* the caller's, kept */
     int rc = -1;
 
     memset(res, 0, sizeof *res);
+    res->delivered = delivered;
     memset(&t, 0, sizeof t);
     if (s == NULL)
         return mo_err_set(err, EX_SOFTWARE, _("no SMTP session"));

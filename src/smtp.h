@@ -25,6 +25,11 @@ struct smtp_result {
                                  * "250 2.0.0 Ok: queued as AA19C7C4CC" */
     bool tls;                   /* the session was encrypted */
     bool auth;                  /* the session authenticated */
+    bool *delivered;            /* NULL, or set by the caller to env->n_rcpts
+                                 * false flags: LMTP marks each recipient
+                                 * whose own reply after the data was 2xx, so
+                                 * that a partial failure is kept for the
+                                 * others only */
 };
 
 struct smtp_session;

@@ -52,6 +52,7 @@ int main(int argc, char **argv)
      * does; the exit code is the first failure's. */
     for (int i = 0; i < n && smtp_session_usable(s); i++) {
         struct smtp_result res;
+        memset(&res, 0, sizeof res);    /* res.delivered: none */
         if (smtp_session_send(s, &env, &msg, &res, &err) != 0) {
             fprintf(stderr, "mailout: %s\n", err.msg);
             if (rc == 0)

@@ -281,6 +281,27 @@ static void test_compose(void)
     free(r);
 }
 
+/* LMTP partial success: the delivered recipients leave the envelope. */
+static void test_drop_rcpts(void)
+{
+    struct envelope e;
+    bool drop[4] = { true, false, true, false };
+
+    memset(&e, 0, sizeof e);
+    e.sender = xstrdup("s@example.org");
+    e.rcpts = xcalloc(4, sizeof *e.rcpts);
+    e.rcpts[0] = xstrdup("a@x.example");
+    e.rcpts[1] = xstrdup("b@x.example");
+    e.rcpts[2] = xstrdup("c@x.example");
+    e.rcpts[3] = xstrdup("d@x.example");
+    e.n_rcpts = 4;
+    is_int((int)envelope_drop_rcpts(&e, drop), 2, "drop: two dropped");
+    is_int((int)e.n_rcpts, 2, "drop: two left");
+    is_str(e.rcpts[0], "b@x.example", "drop: order kept (first)");
+    is_str(e.rcpts[1], "d@x.example", "drop: order kept (second)");
+    envelope_free(&e);
+}
+
 int main(void)
 {
     FILE *f;
@@ -295,6 +316,7 @@ int main(void)
     test_hint();
     test_finish();
     test_compose();
+    test_drop_rcpts();
     unlink(aliases_path);
     rmdir(dir);
     return done_testing();
