@@ -495,6 +495,10 @@ static int choose_mech(struct smtp_session *s, enum auth_mech *m, struct mo_err 
     *m = AUTH_OFF;
     if (a->auth == AUTH_OFF || (a->auth == AUTH_AUTO && a->user == NULL))
         return 0;
+    if (a->auth == AUTH_EXTERNAL && a->tls_cert_file == NULL)
+        return mo_err_set(err, EX_CONFIG,
+                          _("auth = external in account %s needs a client certificate: set tls_cert_file and tls_key_file"),
+                          a->name);
     if (!s->caps.auth)
         return mo_err_set(err, EX_NOPERM,
                           _("AUTH: account %s has a user but the server offers no authentication; refusing to send without logging in%s"),
