@@ -64,26 +64,28 @@ sed -i '/^\[account plain\]/a user =' "$D/mailout.ini" 2>/dev/null
 chmod 600 "$D/mailout.ini" "$D/msmtprc"
 printf 'From: <sender@test.example>\nTo: <rt@example.net>\nSubject: round trips\n\nhello\n' > "$D/msg"
 
-# run CLIENT MODE - one message; prints "waits seconds" from the proxy's log.
+# run CLIENT MODE RCPT... - one message; prints "waits seconds" from the proxy's log.
 run() {
-    before=$(wc -l < "$D/proxy-$2.log" 2>/dev/null || echo 0)
-    if [ "$1" = mailout ]; then
-        "$MAILOUT" -C "$D/mailout.ini" -a "$2" rt@example.net < "$D/msg" > "$D/err" 2>&1
+    _client=$1 _mode=$2; shift 2
+    before=$(wc -l < "$D/proxy-$_mode.log" 2>/dev/null || echo 0)
+    if [ "$_client" = mailout ]; then
+        "$MAILOUT" -C "$D/mailout.ini" -a "$_mode" "$@" < "$D/msg" > "$D/err" 2>&1
     else
-        "$MSMTP" -C "$D/msmtprc" -a "$2" rt@example.net < "$D/msg" > "$D/err" 2>&1
+        "$MSMTP" -C "$D/msmtprc" -a "$_mode" "$@" < "$D/msg" > "$D/err" 2>&1
     fi
     rc=$?
-    [ $rc -eq 0 ] || { echo "roundtrips: $1 $2 failed (exit $rc): $(cat "$D/err")" >&2; return 1; }
+    [ $rc -eq 0 ] || { echo "roundtrips: $_client $_mode failed (exit $rc): $(cat "$D/err")" >&2; return 1; }
     i=0   # the proxy logs a connection once both sides closed
-    while [ "$(wc -l < "$D/proxy-$2.log" 2>/dev/null || echo 0)" -le "$before" ] && [ $i -lt 100 ]; do
+    while [ "$(wc -l < "$D/proxy-$_mode.log" 2>/dev/null || echo 0)" -le "$before" ] && [ $i -lt 100 ]; do
         sleep 0.1; i=$((i + 1))
     done
-    tail -n 1 "$D/proxy-$2.log" | sed 's/.*waits=\([0-9]*\).*seconds=\([0-9.]*\).*/\1 \2/'
+    tail -n 1 "$D/proxy-$_mode.log" | sed 's/.*waits=\([0-9]*\).*seconds=\([0-9.]*\).*/\1 \2/'
 }
 
 echo "Round trips after the TCP connect (server flights waited for), ${DELAY_MS} ms one-way delay,"
 echo "median of $RUNS messages; seconds = the connection's life at the proxy (connect to close)."
 echo "mailout: $("$MAILOUT" --version | head -n 1); msmtp: $("$MSMTP" --version | head -n 1)"
+table() { # RCPT... : one table row per mode
 printf '\n%-22s %10s | %13s %9s | %13s %9s\n' mode "floor"  "mailout waits" seconds "msmtp waits" seconds
 for mode in starttls implicit plain; do
     case $mode in
@@ -91,11 +93,12 @@ for mode in starttls implicit plain; do
         implicit) floor="5 (BDAT 4)" label="implicit TLS + AUTH" ;;
         plain) floor="4 (BDAT 3)" label="plain, no AUTH" ;;
     esac
+    [ $# -gt 1 ] && floor=${floor%% *}
     for client in mailout msmtp; do
         : > "$D/res-$client"
         n=0
         while [ $n -lt "$RUNS" ]; do
-            run "$client" "$mode" >> "$D/res-$client" || break
+            run "$client" "$mode" "$@" >> "$D/res-$client" || break
             n=$((n + 1))
         done
         [ "$n" -gt 0 ] || { eval "W_$client= S_$client="; continue; }
@@ -106,3 +109,10 @@ for mode in starttls implicit plain; do
     printf '%-22s %10s | %13s %9s | %13s %9s\n' "$label" "$floor" \
         "${W_mailout:-fail}" "${S_mailout:-}" "${W_msmtp:-fail}" "${S_msmtp:-}"
 done
+}
+echo
+echo "One recipient (mailout may use BDAT when the server offers CHUNKING):"
+table rt@example.net
+echo
+echo "Two recipients (DATA: dot-stuffed, one reply per RCPT):"
+table rt@example.net rt2@example.net
