@@ -1448,6 +1448,21 @@ static void print_caps(const struct smtp_caps *c, FILE *out)
         fprintf(out, _("    AUTH%s(authentication mechanisms)\n"), c->auth_mechs);
 }
 
+/* --serverinfo: what auth = auto would pick on this connection, or why
+ * it would refuse. */
+static void print_auth_choice(struct smtp_session *s, FILE *out)
+{
+    struct mo_err why;
+    enum auth_mech m;
+
+    if (!s->caps.auth)
+        return;
+    if (pick_auto(s, &m, &why) == 0)
+        fprintf(out, _("auth = auto would use: %s\n"), sasl_mech_name(m));
+    else
+        fprintf(out, _("auth = auto: %s\n"), why.msg);
+}
+
 int smtp_print_serverinfo(const struct smtp_options *opt, FILE *out,
                           struct mo_err *err)
 {
@@ -1465,6 +1480,8 @@ int smtp_print_serverinfo(const struct smtp_options *opt, FILE *out,
     fprintf(out, _("Server %s port %d (%s)\n"), s->acct->host, account_port(s->acct),
             s->c ? net_peer_address(s->c) : "?");
     fprintf(out, _("Greeting: %s\n"), s->greeting);
+    fprintf(out, _("Protocol: %s\n"), s->acct->protocol == PROTO_LMTP
+            ? _("LMTP (LHLO, one reply per recipient)") : _("SMTP (EHLO)"));
     if (s->c && net_is_tls(s->c) && net_tls_info(s->c, &ti) == 0) {
         fprintf(out, _("TLS: %s, cipher %s\n"), ti.version, ti.cipher);
         fprintf(out, "%s\n", _("Certificate:"));
@@ -1480,8 +1497,10 @@ int smtp_print_serverinfo(const struct smtp_options *opt, FILE *out,
     } else {
         fprintf(out, "%s\n", _("TLS: none (plaintext connection)"));
     }
-    if (rc == 0 || s->reply.code == 250)
+    if (rc == 0 || s->reply.code == 250) {
         print_caps(&s->caps, out);
+        print_auth_choice(s, out);
+    }
     if (rc == 0 && s->starttls_missing)
         rc = mo_err_set(err, EX_NOPERM, _("server does not offer STARTTLS; mailout would refuse to send in plaintext"));
     smtp_session_close(s);
