@@ -148,6 +148,15 @@ msg "$T/m" plainauth@example.net
 send plainauth "$T/m" plainauth@example.net
 is "$RC" 77 "a password over an unencrypted connection is refused: exit 77"
 
+# The plain port offers STARTTLS but no AUTH: with a user, never send unauthenticated.
+conf noauth "port=$PF_PLAIN_PORT"
+msg "$T/m" noauth@example.net
+send noauth "$T/m" noauth@example.net
+is "$RC" 77 "server offers no AUTH but the account has a user: exit 77"
+like "$ERR" 'AUTH|authentication' "no AUTH offered: the message says why"
+postfix_wait_idle
+is "$(postfix_mail_for noauth@example.net)" "" "no AUTH offered: nothing was sent"
+
 conf ccert "tls_cert_file=$PF_CERTS/client.pem" "tls_key_file=$PF_CERTS/client.key"
 msg "$T/m" ccert@example.net
 send ccert "$T/m" ccert@example.net
