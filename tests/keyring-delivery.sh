@@ -2,8 +2,9 @@
 # keyring-delivery.sh - passwords from the keyring, ~/.netrc and
 # password_command used for real deliveries to the private Postfix, and the
 # leak test of issue 5: every AUTH mechanism, succeeding and failing, with
-# --debug, -v and a logfile; then the password and its base64 forms (PLAIN,
-# LOGIN) are searched for in all output, the logs, the queue and the spool.
+# --debug, -v, a logfile and syslog; then the password and its base64 forms
+# (PLAIN, LOGIN) are searched for in all output, the logs, the queue and the
+# spool.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/lib/keyring.sh"
@@ -12,7 +13,12 @@ keyring_require
 [ -x "$MAILOUT" ] || skip_all "no mailout binary at $MAILOUT"
 case "$("$top_builddir/tests/test-secrets" support)" in yes*) ;; *) skip_all "built without libsecret";; esac
 PTY="$top_srcdir/tests/lib/pty-answer.py"
-trap 'keyring_stop; postfix_stop "$T/pf"; rm -rf "$T"' EXIT
+SYSLOG_SOCK=
+stop_syslog() {
+    [ -s "$T/syslog.pid" ] && kill "$(cat "$T/syslog.pid")" 2>/dev/null
+    [ -n "$SYSLOG_SOCK" ] && rm -f "$SYSLOG_SOCK"
+}
+trap 'stop_syslog; keyring_stop; postfix_stop "$T/pf"; rm -rf "$T"' EXIT
 postfix_start "$T/pf" || { echo "Bail out! private Postfix did not start"; exit 1; }
 keyring_start "$T/kr" || { echo "Bail out! the private keyring did not start"; exit 1; }
 export TMPDIR="$T/spool"; mkdir -p "$TMPDIR"
@@ -23,7 +29,9 @@ FROM=sender@test.example
 conf() {
     _f="$T/$1.ini"; shift
     {
-        printf '[mailout]\nqueue_dir = %s\nlogfile = %s\n\n[account test]\n' "$T/queue" "$T/mailout.log"
+        printf '[mailout]\nqueue_dir = %s\nlogfile = %s\n' "$T/queue" "$T/mailout.log"
+        [ -n "$SYSLOG_SOCK" ] && printf 'syslog = on\n'
+        printf '\n[account test]\n'
         printf 'host = localhost\nport = %s\ntls = starttls\ntls_trust_file = %s\n' "$PF_STARTTLS_PORT" "$PF_CA"
         printf 'from = %s\nuser = %s\ntimeout = 30\n' "$FROM" "$PF_USER"
         for _l in "$@"; do printf '%s\n' "$_l"; done
@@ -86,6 +94,12 @@ else
 fi
 
 # ---------------------------------------------------------- leak test
+# syslog too: with no syslog daemon here, a sink takes /dev/log's place.
+if [ ! -e /dev/log ] && [ "$(id -u)" = 0 ]; then
+    SYSLOG_SOCK=/dev/log
+    python3 "$top_srcdir/tests/lib/syslog-sink.py" /dev/log "$T/syslog" "$T/syslog.pid" &
+    for _i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/syslog.pid" ] && break; sleep 0.2; done
+fi
 conf cmd "password_command = cat '$T/pass'" 'auth = plain'
 send cmd cmd@example.net --debug -v
 is "$RC" 0 "password_command: delivered with --debug"
@@ -105,9 +119,16 @@ b64() { printf '%s' "$1" | base64 -w0; }
 user_only=$(printf '%s' "$PF_USER")
 for secret in "$PF_PASS" 'wrong password 123'; do
     for form in "$secret" "$(b64 "$secret")" "$(printf '\0%s\0%s' "$user_only" "$secret" | base64 -w0)"; do
-        hits=$(grep -rlF -- "$form" "$T/all-output" "$T/mailout.log" "$T/queue" "$TMPDIR" "$PF_MAILDIR" 2>/dev/null)
+        hits=$(grep -rlF -- "$form" "$T/all-output" "$T/mailout.log" "$T/syslog" "$T/queue" "$TMPDIR" "$PF_MAILDIR" 2>/dev/null)
         is "$hits" "" "no trace of a password form (${#form} chars) in output, logs, queue, spool or delivered mail"
     done
 done
 ok $([ -s "$T/all-output" ] && grep -q '^C: AUTH\|C: ' "$T/all-output"; echo $?) "the --debug transcript was captured (the search is not vacuous)"
+if [ -n "$SYSLOG_SOCK" ]; then
+    like "$(cat "$T/syslog" 2>/dev/null)" 'mailout\[[0-9]+\]: host=localhost .*exitcode=EX_NOPERM' \
+        "syslog received the log lines of failed logins (the search is not vacuous)"
+    like "$(cat "$T/syslog" 2>/dev/null)" 'exitcode=EX_OK' "and of successful ones"
+else
+    echo "# /dev/log exists or not root: syslog is not captured in this run"
+fi
 done_testing
