@@ -28,6 +28,12 @@ FP=$(openssl x509 -in "$PF_CERTS/client.pem" -noout -fingerprint -sha256 | sed '
 printf '%s client\n' "$FP" > "$PF_DIR/relay_clientcerts"
 postconf -c "$PF_DIR/etc" -M "$NOUTF8_PORT/inet=$NOUTF8_PORT inet n - n - - smtpd -o smtputf8_enable=no"
 postconf -c "$PF_DIR/etc" -M "$CCERT_PORT/inet=$CCERT_PORT inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_tls_fingerprint_digest=sha256 -o relay_clientcerts=texthash:$PF_DIR/relay_clientcerts -o smtpd_relay_restrictions=permit_tls_clientcerts,reject"
+# Ask Cyrus for EXTERNAL and SCRAM-SHA-256-PLUS too: Debian 12's Postfix
+# still offers neither (it sets no external identity and no channel
+# binding on the SASL connection). LOGIN is dropped to prove that the
+# edited list is the one in force.
+sed -i 's/^mech_list: .*/mech_list: PLAIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 SCRAM-SHA-256-PLUS EXTERNAL/' \
+    "$PF_DIR/etc/sasl/smtpd.conf"
 pf_cmd postfix -c "$PF_DIR/etc" reload >/dev/null || { echo "Bail out! postfix reload failed"; exit 1; }
 pf_wait_listen 127.0.0.1:$NOUTF8_PORT 127.0.0.1:$CCERT_PORT \
     || { echo "Bail out! the extra services do not listen"; exit 1; }
@@ -105,7 +111,10 @@ CK="tls_key_file=$PF_CERTS/client.key"
 conf ext "port=$PF_STARTTLS_PORT" tls=starttls auth=external "$CC" "$CK"
 send ext --serverinfo
 like "$(cat "$T/out")" 'AUTH.*PLAIN' "the AUTH port offers its mechanisms"
-unlike "$(cat "$T/out")" 'EXTERNAL' "Postfix/Cyrus does not offer EXTERNAL, even with a client certificate"
+like "$(cat "$T/out")" 'Verified: yes' "TLS verified"
+unlike "$(cat "$T/out")" 'AUTH.* LOGIN' "the edited mech_list is in force (LOGIN gone)"
+unlike "$(cat "$T/out")" 'EXTERNAL' "Postfix/Cyrus does not offer EXTERNAL, even with a client certificate and EXTERNAL in mech_list"
+unlike "$(cat "$T/out")" 'PLUS' "nor SCRAM-SHA-256-PLUS (channel binding is tested against tests/scram-plus.sh's server)"
 msg ext@example.net
 send ext ext@example.net
 is "$RC" 77 "auth = external where EXTERNAL is not offered: 77"
