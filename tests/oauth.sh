@@ -23,6 +23,7 @@ run() {     # run AUTH TOKEN [ARG...]; sets RC, ERR, SEEN
     cat >"$T/c.ini" <<EOT
 [mailout]
 queue_dir = $T/queue
+logfile = $T/mailout.log
 [account oauth]
 host = 127.0.0.1
 port = $(cat "$T/port")
@@ -45,13 +46,17 @@ EOT
 
 for mech in xoauth2 oauthbearer; do
     M=$(echo $mech | tr a-z A-Z)
-    run $mech tok-good
+    run $mech tok-good --debug -v
     is "$RC" 0 "$mech with a good token: delivered"
     like "$SEEN" "^oauth ok mech=$M" "the server saw $M"
+    like "$ERR" "^C: AUTH $M <redacted>" "--debug shows the AUTH line redacted"
+    like "$(cat "$T/mailout.log" 2>/dev/null)" 'exitcode=EX_OK' "the log line was written"
+    unlike "$ERR$(cat "$T/out" "$T/mailout.log")" 'tok-good|dG9rLWdvb2|b2stZ29vZ' \
+        "a delivered token shows nowhere (--debug -v, log), not even in base64"
     run $mech tok-expired-SECRET --debug
     is "$RC" 77 "$mech with a refused token: 77"
     like "$ERR" 'status invalid_token, scope https://mail\.test/' "the JSON error is decoded into the message"
-    unlike "$ERR$(cat "$T/out")" 'tok-expired-SECRET' "the token shows nowhere, even with --debug"
+    unlike "$ERR$(cat "$T/out" "$T/mailout.log")" 'tok-expired-SECRET' "the token shows nowhere, even with --debug (nor in the log)"
 done
 like "$SEEN" '^oauth refused mech=OAUTHBEARER answer=\[AQ==\]' "OAUTHBEARER answered the error challenge with ^A"
 run xoauth2 tok-bad
