@@ -121,6 +121,12 @@ f=$(last a)
 is "$(sed '1,/^$/d' "$f")" "$(printf 'line one\n.leading dot\nlast line')" "the body arrived intact (dot line unstuffed)"
 is "$(grep -c '^Return-Path: <sender@example.org>' "$f")" 1 "Dovecot recorded the envelope sender"
 
+timeout 60 "$MAILOUT" -C "$T/m.ini" --serverinfo > "$T/out" 2> "$T/err"
+is "$?" 0 "--serverinfo against Dovecot LMTP: 0"
+like "$(cat "$T/out")" '^Protocol: LMTP' "--serverinfo: the protocol is LMTP"
+like "$(cat "$T/out")" '^Greeting: 220 .*Dovecot' "--serverinfo: Dovecot's greeting"
+like "$(cat "$T/out")" '^    PIPELINING$' "--serverinfo: the LHLO capabilities"
+
 send -v a@example.net c@example.net
 is "$RC" 0 "two recipients: delivered"
 like "$ERR" 'delivered to a@example\.net' "-v names a"
