@@ -15,6 +15,9 @@ id dovecot >/dev/null 2>&1 && id dovenull >/dev/null 2>&1 || skip_all "no doveco
 D=$T/dovecot
 mkdir -p "$D/run" "$D/state" "$D/mail" "$T/q"
 chmod 755 "$T" "$D"
+# nobody (the mail user) must reach into $T.
+_p=$(dirname "$T")
+while [ "$_p" != / ]; do chmod o+x "$_p" 2>/dev/null; _p=$(dirname "$_p"); done
 chmod 700 "$T/q"
 chown nobody:nogroup "$D/mail"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
