@@ -399,6 +399,9 @@ static int parse_string(enum vtype t, const char *v, union val *out,
             snprintf(why, n, "%s", _("empty value"));
             return -1;
         }
+        /* cleared, the trust store goes back to its default */
+        if (t == V_TRUST)
+            out->s = xstrdup("system");
         return 0;
     }
     switch (t) {
