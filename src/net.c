@@ -464,6 +464,25 @@ const char *net_peer_address(const struct conn *c)
     return c->peer;
 }
 
+int net_local_literal(const struct conn *c, char *buf, size_t size)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char host[INET6_ADDRSTRLEN];
+
+    if (getsockname(c->fd, (struct sockaddr *)&ss, &len) != 0
+        || getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, NULL, 0,
+                       NI_NUMERICHOST) != 0)
+        return -1;
+    /* an IPv4 peer reached over a v4-mapped socket is written as IPv4 */
+    const char *v4 = strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, ':') == NULL
+                     ? host + 7 : NULL;
+    int n = v4 ? snprintf(buf, size, "[%s]", v4)
+               : ss.ss_family == AF_INET6 ? snprintf(buf, size, "[IPv6:%s]", host)
+               : snprintf(buf, size, "[%s]", host);
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
 unsigned net_wait_count(const struct conn *c)
 {
     return c ? c->waits + (c->tls ? tls_round_trips(c->tls) : 0) : 0;

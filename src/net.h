@@ -76,6 +76,10 @@ long net_channel_binding(const struct conn *c, const char *type,
 /* "127.0.0.1" / "::1" of the peer actually connected to. */
 const char *net_peer_address(const struct conn *c);
 
+/* Our end of the connection as an RFC 5321 address literal, "[192.0.2.1]"
+ * or "[IPv6:2001:db8::1]", written into buf; 0, or -1 if unknown. */
+int net_local_literal(const struct conn *c, char *buf, size_t size);
+
 /* Round trips since connect (for the benchmark, tests and --debug): the
  * number of times the client needed data from the server after having sent
  * something (the first read, for the greeting, counts too). A reply split

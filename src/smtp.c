@@ -280,9 +280,23 @@ static int greeting(struct smtp_session *s, struct mo_err *err)
     return reply_error(s, _("unexpected greeting"), NULL, err);
 }
 
+/* RFC 5321 4.1.4: the EHLO name is a fully qualified domain or, when the host
+ * has none, an address literal of our end of the connection. */
+static const char *ehlo_name(const struct smtp_session *s, char *buf, size_t size)
+{
+    const char *fqdn = local_fqdn();
+
+    if (s->acct->domain != NULL)
+        return s->acct->domain;
+    if (strchr(fqdn, '.') != NULL || net_local_literal(s->c, buf, size) != 0)
+        return fqdn;
+    return buf;
+}
+
 static int hello(struct smtp_session *s, struct mo_err *err)
 {
-    const char *domain = s->acct->domain ? s->acct->domain : local_fqdn();
+    char literal[80];
+    const char *domain = ehlo_name(s, literal, sizeof literal);
     bool lmtp = s->acct->protocol == PROTO_LMTP;
     char *line;
     int rc;
