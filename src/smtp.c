@@ -898,6 +898,43 @@ static int rcpt_error(const struct txn *t, struct mo_err *err)
 
 /* ------------------------------------------------------------ data */
 
+/* Feeds the message as it will be sent (header block, blank line, body from
+ * the spool at body_offset) to sink in pieces of at most DATA_CHUNK bytes,
+ * through one fixed buffer: memory stays flat whatever the size. */
+typedef int (*message_sink)(void *ctx, const char *p, size_t n, struct mo_err *err);
+
+static int stream_message(const struct message *msg, message_sink sink, void *ctx,
+                          struct mo_err *err)
+{
+    char *in = xmalloc(DATA_CHUNK);
+    size_t hlen = 0;
+    char *head = header_block_render(&msg->headers, &hlen);
+    off_t pos = msg->body_offset;
+    int rc = -1;
+
+    if (sink(ctx, head, hlen, err) != 0 || sink(ctx, "\n", 1, err) != 0)
+        goto out;
+    while (msg->body_fd >= 0) {
+        ssize_t n = pread(msg->body_fd, in, DATA_CHUNK, pos);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            mo_err_set(err, EX_IOERR, _("cannot read the spooled message: %s"), strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        pos += n;
+        if (sink(ctx, in, (size_t)n, err) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(head);
+    free(in);
+    return rc;
+}
+
 static int write_encoded(struct smtp_session *s, struct wire_encoder *e,
                          const char *in, size_t n, char *out, struct mo_err *err)
 {
@@ -912,44 +949,32 @@ static int write_encoded(struct smtp_session *s, struct wire_encoder *e,
     return 0;
 }
 
-/* Header block, blank line, body from the spool: converted on the fly through
- * fixed buffers, so memory stays flat whatever the size. */
+struct data_sink {
+    struct smtp_session *s;
+    struct wire_encoder e;
+    char *out;
+};
+
+static int data_sink_write(void *ctx, const char *p, size_t n, struct mo_err *err)
+{
+    struct data_sink *d = ctx;
+    return write_encoded(d->s, &d->e, p, n, d->out, err);
+}
+
+/* DATA: CRLF line ends and dot-stuffing on the fly, then the final dot. */
 static int send_message(struct smtp_session *s, const struct message *msg,
                         struct mo_err *err)
 {
-    struct wire_encoder e;
-    char *in = xmalloc(DATA_CHUNK), *out = xmalloc(WIRE_ENCODE_MAX(DATA_CHUNK));
-    size_t hlen = 0;
-    char *head = header_block_render(&msg->headers, &hlen);
-    off_t pos = msg->body_offset;
+    struct data_sink d = { .s = s, .out = xmalloc(WIRE_ENCODE_MAX(DATA_CHUNK)) };
     int rc = -1;
 
-    wire_encoder_init(&e, true);
-    if (write_encoded(s, &e, head, hlen, out, err) != 0
-        || write_encoded(s, &e, "\n", 1, out, err) != 0)
-        goto out;
-    while (msg->body_fd >= 0) {
-        ssize_t n = pread(msg->body_fd, in, DATA_CHUNK, pos);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            mo_err_set(err, EX_IOERR, _("cannot read the spooled message: %s"), strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        pos += n;
-        if (write_encoded(s, &e, in, (size_t)n, out, err) != 0)
-            goto out;
+    wire_encoder_init(&d.e, true);
+    if (stream_message(msg, data_sink_write, &d, err) == 0) {
+        size_t o = wire_encode_finish(&d.e, d.out);
+        if (net_write(s->c, d.out, o, err) == 0 && net_write(s->c, ".\r\n", 3, err) == 0)
+            rc = 0;
     }
-    size_t o = wire_encode_finish(&e, out);
-    if (net_write(s->c, out, o, err) != 0 || net_write(s->c, ".\r\n", 3, err) != 0)
-        goto out;
-    rc = 0;
-out:
-    free(head);
-    free(in);
-    free(out);
+    free(d.out);
     if (rc != 0) {
         s->usable = false;
         mo_err_prefix(err, "%s", stage_name(ST_MESSAGE));
@@ -1003,42 +1028,37 @@ static int bdat_add(struct smtp_session *s, struct wire_encoder *e, const char *
     return 0;
 }
 
+struct bdat_sink {
+    struct smtp_session *s;
+    struct wire_encoder e;
+    char *out;
+    size_t len;
+    size_t *chunks;
+};
+
+static int bdat_sink_write(void *ctx, const char *p, size_t n, struct mo_err *err)
+{
+    struct bdat_sink *b = ctx;
+    return bdat_add(b->s, &b->e, p, n, b->out, &b->len, b->chunks, err);
+}
+
 /* CHUNKING (RFC 3030): the message as BDAT chunks, no dot-stuffing, each
  * chunk's size known because it is encoded before its command is written. */
 static int send_bdat(struct smtp_session *s, const struct message *msg,
                      size_t *chunks, struct mo_err *err)
 {
-    struct wire_encoder e;
-    char *in = xmalloc(DATA_CHUNK);
-    char *out = xmalloc(BDAT_CHUNK + WIRE_ENCODE_MAX(DATA_CHUNK));
-    size_t hlen = 0, len = 0;
-    char *head = header_block_render(&msg->headers, &hlen);
-    off_t pos = msg->body_offset;
+    struct bdat_sink b = { .s = s, .chunks = chunks,
+                           .out = xmalloc(BDAT_CHUNK + WIRE_ENCODE_MAX(DATA_CHUNK)) };
     int rc = -1;
 
     set_state(s, ST_BDAT);
     if (s->opt.debug)
         fprintf(stderr, _("C: <message: %llu bytes>\n"), (unsigned long long)message_wire_size(msg));
-    wire_encoder_init(&e, false);
-    if (bdat_add(s, &e, head, hlen, out, &len, chunks, err) != 0
-        || bdat_add(s, &e, "\n", 1, out, &len, chunks, err) != 0)
+    wire_encoder_init(&b.e, false);
+    if (stream_message(msg, bdat_sink_write, &b, err) != 0)
         goto out;
-    while (msg->body_fd >= 0) {
-        ssize_t n = pread(msg->body_fd, in, DATA_CHUNK, pos);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            mo_err_set(err, EX_IOERR, _("cannot read the spooled message: %s"), strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        pos += n;
-        if (bdat_add(s, &e, in, (size_t)n, out, &len, chunks, err) != 0)
-            goto out;
-    }
-    len += wire_encode_finish(&e, out + len);
-    if (bdat_emit(s, out, len, true, chunks, err) != 0)
+    b.len += wire_encode_finish(&b.e, b.out + b.len);
+    if (bdat_emit(s, b.out, b.len, true, chunks, err) != 0)
         goto out;
     s->sent_before = true;
     if (!s->opt.keep_open) {
@@ -1049,9 +1069,7 @@ static int send_bdat(struct smtp_session *s, const struct message *msg,
     }
     rc = 0;
 out:
-    free(head);
-    free(in);
-    free(out);
+    free(b.out);
     if (rc != 0)
         s->usable = false;
     return rc;
