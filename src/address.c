@@ -401,16 +401,7 @@ struct words {
     bool last_dot;          /* the last word was an atom ending in '.' */
 };
 
-static void words_init(struct words *w)
-{
-    strbuf_init(&w->phrase, ADDRESS_MAX_ITEM);
-    strbuf_init(&w->local, ADDRESS_MAX_ITEM);
-    w->n = 0;
-    w->quoted = false;
-    w->dotted = true;
-    w->last_dot = false;
-}
-
+/* Empties w for the next mailbox, keeping its buffers. */
 static void words_reset(struct words *w)
 {
     strbuf_reset(&w->phrase);
@@ -419,6 +410,13 @@ static void words_reset(struct words *w)
     w->quoted = false;
     w->dotted = true;
     w->last_dot = false;
+}
+
+static void words_init(struct words *w)
+{
+    strbuf_init(&w->phrase, ADDRESS_MAX_ITEM);
+    strbuf_init(&w->local, ADDRESS_MAX_ITEM);
+    words_reset(w);
 }
 
 static void words_free(struct words *w)
