@@ -257,7 +257,9 @@ int main(int argc, char **argv)
         status = run_queue(&cli, &cfg);
         break;
     default:
-        mo_err_set(&err, EX_UNAVAILABLE, _("this mode is not available yet"));
+        mo_err_set(&err, EX_UNAVAILABLE, cli.mode == CLI_SMTP_STDIN
+                   ? _("-bs (SMTP on standard input) is not supported yet; pipe the message to mailout instead")
+                   : _("this mode is not available yet"));
         status = fail(&err);
         break;
     }

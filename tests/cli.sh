@@ -106,4 +106,9 @@ out=$(run -t -i); rc=$?
 is "$rc" 0 "PHP: -t -i"
 like "$out" "to@x\.example" "  recipient from To"
 
+# -bs is accepted but not implemented: a clear refusal, not a hang on stdin.
+out=$(echo QUIT | "$MAILOUT" -C /dev/null -bs 2>&1); rc=$?
+is "$rc" 69 "-bs: exit 69"
+like "$out" '-bs .*not supported yet' "  saying -bs is not supported"
+
 done_testing
