@@ -10,15 +10,13 @@
 command -v openssl >/dev/null || skip_all "openssl is not installed"
 TSASL="$top_builddir/tests/test-sasl"
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
-    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
-    -addext basicConstraints=critical,CA:TRUE >/dev/null 2>&1 \
-    || skip_all "cannot make a test certificate"
+sh "$top_srcdir/tests/lib/mkcerts.sh" "$T/pki" >/dev/null 2>&1 \
+    || skip_all "cannot make test certificates"
 
 # run TLSVER MODE AUTH: one server, one mailout run; sets RC, ERR, SEEN.
 run() {
     rm -f "$T/port" "$T/seen"
-    "$TSASL" serve "$T/cert.pem" "$T/key.pem" "$1" "$2" "$T/port" "$T/seen" &
+    "$TSASL" serve "$T/pki/server.pem" "$T/pki/server.key" "$1" "$2" "$T/port" "$T/seen" &
     spid=$!
     i=0; while [ ! -s "$T/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
     cat >"$T/c.ini" <<EOT
@@ -28,7 +26,7 @@ queue_dir = $T/queue
 host = 127.0.0.1
 port = $(cat "$T/port")
 tls = starttls
-tls_trust_file = $T/cert.pem
+tls_trust_file = $T/pki/ca.pem
 from = me@test
 user = u@test
 password_command = printf 'pw plus'
