@@ -11,7 +11,11 @@
 postfix_require
 keyring_require
 [ -x "$MAILOUT" ] || skip_all "no mailout binary at $MAILOUT"
-case "$("$top_builddir/tests/test-secrets" support)" in yes*) ;; *) skip_all "built without libsecret";; esac
+case "$("$top_builddir/tests/test-secrets" support)" in
+    yes*) ;;
+    no*) skip_all "built without libsecret";;
+    *) echo "Bail out! test-secrets support gave no answer"; exit 1;;
+esac
 PTY="$top_srcdir/tests/lib/pty-answer.py"
 SYSLOG_SOCK=
 stop_syslog() {

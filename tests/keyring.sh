@@ -6,7 +6,11 @@
 . "$top_srcdir/tests/tap.sh"
 TS="$top_builddir/tests/test-secrets"
 PTY="$top_srcdir/tests/lib/pty-answer.py"
-case "$("$TS" support)" in yes*) ;; *) skip_all "built without libsecret";; esac
+case "$("$TS" support)" in
+    yes*) ;;
+    no*) skip_all "built without libsecret";;
+    *) echo "Bail out! test-secrets support gave no answer"; exit 1;;
+esac
 . "$top_srcdir/tests/lib/keyring.sh"
 keyring_require
 trap 'keyring_stop; rm -rf "$T"' EXIT

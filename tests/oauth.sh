@@ -49,7 +49,8 @@ for mech in xoauth2 oauthbearer; do
     like "$SEEN" "^oauth ok mech=$M" "the server saw $M"
     like "$ERR" "^C: AUTH $M <redacted>" "--debug shows the AUTH line redacted"
     like "$(cat "$T/mailout.log" 2>/dev/null)" 'exitcode=EX_OK' "the log line was written"
-    unlike "$ERR$(cat "$T/out" "$T/mailout.log")" 'tok-good|dG9rLWdvb2|b2stZ29vZ' \
+    # "tok-good" in base64 at each of the three alignments it can have in a payload
+    unlike "$ERR$(cat "$T/out" "$T/mailout.log")" 'tok-good|dG9rLWdv|Rvay1nb29k|b2stZ29v' \
         "a delivered token shows nowhere (--debug -v, log), not even in base64"
     run $mech tok-expired-SECRET --debug
     is "$RC" 77 "$mech with a refused token: 77"
