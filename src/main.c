@@ -109,8 +109,12 @@ static int keep_for_later(const struct config *cfg, const struct account *acct,
     char id[QUEUE_ID_LEN + 1];
     int kept = queue_keep(cfg, acct, env, msg, err, id, &qerr);
 
-    if (kept < 0)
-        fprintf(stderr, _("mailout: cannot queue the message: %s\n"), qerr.msg);
+    if (kept < 0) {
+        /* one line: why it failed, and why it is not kept either */
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        mo_err_set(err, err->code, _("%s; and it cannot be queued: %s"), why, qerr.msg);
+    }
     if (kept != 0)
         return -1;
     if (!queue_is_temporary(err->code)) {

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 #include "i18n.h"
 #include "net.h"
 #include "util.h"
@@ -494,6 +495,8 @@ void net_close(struct conn *c)
         return;
     tls_session_free(c->tls);
     close(c->fd);
+    /* the buffer held AUTH responses: no copy of them is left behind */
+    OPENSSL_cleanse(c->out, NET_OUTBUF);
     free(c->out);
     free(c->where);
     free(c->host);

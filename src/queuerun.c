@@ -130,6 +130,19 @@ static void record_failure(struct acct_run *r, int fd, struct queue_entry *e,
         report(r->o, e->id, _("still queued"), reason);
 }
 
+/* A damaged entry goes to corrupt/, so that the rest of the queue flows. */
+static void move_corrupt(struct acct_run *r, const char *id, int fd, struct mo_err *why)
+{
+    struct mo_err err;
+
+    report(r->o, id, _("damaged, moved to corrupt/"), why->msg);
+    if (queue_entry_move(r->qdir, id, fd, NULL, "corrupt", NULL, &err) != 0) {
+        report(r->o, id, _("cannot move to corrupt/"), err.msg);
+        return;
+    }
+    r->last_status = EX_DATAERR;
+}
+
 static void move_failed(struct acct_run *r, int fd, struct queue_entry *e,
                         const char *reason)
 {
@@ -182,9 +195,12 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         return;
     }
     if (queue_entry_message(fd, e, &msg, &err) != 0) {
-        report(r->o, e->id, _("damaged, moved to corrupt/"), err.msg);
-        if (queue_entry_move(r->qdir, e->id, fd, NULL, "corrupt", NULL, &err) != 0)
-            report(r->o, e->id, _("cannot move to corrupt/"), err.msg);
+        /* only damage goes aside; an OS error now is retried later */
+        if (err.code != EX_DATAERR) {
+            record_failure(r, fd, e, err.msg);
+            return;
+        }
+        move_corrupt(r, e->id, fd, &err);
         return;
     }
     memset(&res, 0, sizeof res);
@@ -241,9 +257,10 @@ static void run_entry(struct acct_run *r, const char *id)
         return;
     }
     if (queue_entry_read(fd, &e, &err) != 0) {
-        report(r->o, id, _("damaged, moved to corrupt/"), err.msg);
-        if (queue_entry_move(r->qdir, id, fd, NULL, "corrupt", NULL, &err) != 0)
-            report(r->o, id, _("cannot move to corrupt/"), err.msg);
+        if (err.code == EX_DATAERR)
+            move_corrupt(r, id, fd, &err);
+        else
+            report(r->o, id, _("cannot read, left for the next run"), err.msg);
         close(fd);
         return;
     }
@@ -442,7 +459,7 @@ int queue_run(const struct config *cfg, const struct queue_run_opts *o,
         struct mo_err aerr;
         struct acct_run r = { .cfg = cfg, .o = o, .qdir = qdir,
                               .ignore_backoff = o->force || o->id,
-                              .last_status = EX_OK };
+                              .last_status = EX_TEMPFAIL };
         char **ids;
 
         while (j < n && strcmp(d[j].account, d[i].account) == 0)
@@ -473,6 +490,8 @@ int queue_run(const struct config *cfg, const struct queue_run_opts *o,
             return mo_err_set(err, status, _("%s is still in the queue"), o->id);
         if (status == EX_UNAVAILABLE)
             return mo_err_set(err, status, _("%s was refused and moved to failed/"), o->id);
+        if (status == EX_DATAERR)
+            return mo_err_set(err, status, _("%s is damaged and was moved to corrupt/"), o->id);
         return mo_err_set(err, status, _("%s: its account is not configured"), o->id);
     }
     return 0;

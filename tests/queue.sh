@@ -285,4 +285,13 @@ is "$missing" 0 "kill -9 during a flush: none of 20 missing"
 echo "# duplicates from kills between the 250 and the removal: $dups"
 is "$(nqueued)" 0 "queue empty at the end"
 
+# ------------------------------------------------ the queue itself cannot be written
+touch "$T/not-a-dir"
+printf '[mailout]\nqueue_dir = %s\n[account a]\nhost = 127.0.0.1\nport = 1\ntls = off\nauth = off\nfrom = a@example.org\n' \
+    "$T/not-a-dir/q" >"$T/unqueueable.ini"
+printf 'Subject: x\n\nhi\n' | "$MAILOUT" -C "$T/unqueueable.ini" b@example.org 2>"$T/unq.err"
+is "$?" 75 "temporary failure and the queue cannot be written: exit 75, the caller keeps the message"
+is "$(wc -l <"$T/unq.err")" 1 "  one line of error"
+like "$(cat "$T/unq.err")" 'Connection refused; and it cannot be queued: .*not-a-dir' "  naming both failures"
+
 done_testing
