@@ -768,8 +768,6 @@ static int on_key(void *user, const char *section, const char *name, const char 
 static int slurp(struct loader *ld, const char *path, bool missing_ok,
                  char **data, size_t *len, struct stat *st)
 {
-    struct strbuf b;
-    char buf[8192];
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
     if (fd < 0) {
@@ -783,27 +781,34 @@ static int slurp(struct loader *ld, const char *path, bool missing_ok,
         close(fd);
         return mo_err_set(ld->err, EX_CONFIG, _("%s is not a regular file"), path);
     }
-    strbuf_init(&b, CONF_MAX_SIZE);
+    if (st->st_size > CONF_MAX_SIZE) {
+        close(fd);
+        return mo_err_set(ld->err, EX_CONFIG, _("%s is larger than %d bytes"), path, CONF_MAX_SIZE);
+    }
+    /* One buffer of the file's size, read in place: the text may hold a
+     * password, and a growing buffer would leave copies of it behind. */
+    size_t cap = (size_t)st->st_size + 1, n = 0;
+    char *text = xmalloc(cap + 1);
     for (;;) {
-        ssize_t r = read(fd, buf, sizeof buf);
+        ssize_t r = read(fd, text + n, cap - n);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0) {
+        if (r < 0 || (r > 0 && n + (size_t)r == cap)) {
             int e = errno;
             close(fd);
-            strbuf_free(&b);
-            return mo_err_set(ld->err, EX_CONFIG, _("cannot read %s: %s"), path, strerror(e));
+            OPENSSL_cleanse(text, cap + 1);
+            free(text);
+            return r < 0 ? mo_err_set(ld->err, EX_CONFIG, _("cannot read %s: %s"), path, strerror(e))
+                         : mo_err_set(ld->err, EX_CONFIG, _("%s changed while it was read"), path);
         }
         if (r == 0)
             break;
-        if (strbuf_append(&b, buf, (size_t)r) != 0) {
-            close(fd);
-            strbuf_free(&b);
-            return mo_err_set(ld->err, EX_CONFIG, _("%s is larger than %d bytes"), path, CONF_MAX_SIZE);
-        }
+        n += (size_t)r;
     }
     close(fd);
-    *data = strbuf_detach(&b, len);
+    text[n] = '\0';
+    *data = text;
+    *len = n;
     return 1;
 }
 
