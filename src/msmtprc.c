@@ -365,7 +365,6 @@ struct oline {
     char *text;             /* the value, or the whole line */
     int src;                /* msmtprc line, 0 for none */
     bool secret;            /* never shown in a comment */
-    bool unchecked;         /* left out of the self-check (see check_text) */
 };
 
 struct out {
@@ -382,7 +381,6 @@ static void out_push(struct out *o, const char *key, const char *text, int src,
     o->v[o->n].text = xstrdup(text);
     o->v[o->n].src = src;
     o->v[o->n].secret = secret;
-    o->v[o->n].unchecked = false;
     o->n++;
 }
 
@@ -718,17 +716,14 @@ static void emit_all(struct out *o, const struct rc *rc)
 
 /* ------------------------------------------------------------ self-check */
 
-/* check: lines marked unchecked are blank, so that line numbers stay. */
-static char *render(const struct out *o, bool check)
+static char *render(const struct out *o)
 {
     struct strbuf b;
 
     strbuf_init(&b, 0);
     for (size_t i = 0; i < o->n; i++) {
         const struct oline *l = &o->v[i];
-        if (check && l->unchecked)
-            strbuf_append(&b, "\n", 1);
-        else if (l->key != NULL)
+        if (l->key != NULL)
             strbuf_appendf(&b, "%s = %s\n", l->key, l->text);
         else
             strbuf_appendf(&b, "%s\n", l->text);
@@ -739,7 +734,7 @@ static char *render(const struct out *o, bool check)
 /* With a password in it, the text starts by saying how to keep it. */
 static char *render_final(const struct out *o)
 {
-    char *text = render(o, false), *with;
+    char *text = render(o), *with;
 
     for (size_t i = 0; i < o->n; i++)
         if (o->v[i].key != NULL && strcmp(o->v[i].key, "password") == 0) {
@@ -773,7 +768,7 @@ static int check_once(struct out *o, struct rc *rc)
 {
     struct config cfg;
     struct mo_err e = { 0, "" };
-    char *text = render(o, true);
+    char *text = render(o);
     const char *why = "";
     size_t l;
     int loaded = conf_load_from_string(&cfg, CHECK_NAME, text, &e);
@@ -789,11 +784,6 @@ static int check_once(struct out *o, struct rc *rc)
         return rc_fail(rc, "%s", why[0] ? why : e.msg);
     }
     struct oline *ol = &o->v[l - 1];
-    if (strcmp(ol->key, "rewrite_from") == 0) {
-        /* SPEC §2's key, written even where this build does not know it */
-        ol->unchecked = true;
-        return 1;
-    }
     char *note = ol->secret ? xasprintf(_("; %s: mailout refuses this value: %s"), ol->key, why)
         : xasprintf(_("; %s %s: mailout refuses this value: %s"), ol->key, ol->text, why);
     note[strcspn(note, "\r\n")] = '\0';

@@ -17,7 +17,7 @@ static char *conv(const char *rc, struct mo_err *err)
     return msmtprc_convert("t.rc", rc, strlen(rc), err);
 }
 
-/* The INI, which must load (rewrite_from may be unknown to this build). */
+/* The INI, which must load. */
 static char *conv_ok(const char *rc, const char *what)
 {
     struct mo_err err;
@@ -28,10 +28,10 @@ static char *conv_ok(const char *rc, const char *what)
         diag("%s", err.msg);
         return xstrdup("");
     }
-    if (conf_load_from_string(&cfg, "out.ini", ini, &err) == 0)
-        config_free(&cfg);
+    if (!ok(conf_load_from_string(&cfg, "out.ini", ini, &err) == 0, "output loads: %s", what))
+        diag("%s", err.msg);
     else
-        ok(strstr(err.msg, "rewrite_from") != NULL, "output loads: %s (%s)", what, err.msg);
+        config_free(&cfg);
     return ini;
 }
 
