@@ -13,10 +13,8 @@
 #include "secrets.h"
 #include "oauth2_store.h"
 #include "oauth2.h"
+#include "oauth2_parse.h"
 
-#ifdef HAVE_JSONC
-#include <json-c/json.h>
-#endif
 
 /* A cached access token is used only while it has this long left. */
 #define MIN_VALID 60
@@ -82,89 +80,6 @@ void oauth2_endpoints_free(struct oauth2_endpoints *ep)
     free(ep->scope);
     memset(ep, 0, sizeof *ep);
 }
-
-void oauth2_reply_free(struct oauth2_reply *r)
-{
-    secret_free(r->access_token);
-    secret_free(r->refresh_token);
-    secret_free(r->device_code);
-    free(r->error);
-    free(r->error_description);
-    free(r->user_code);
-    free(r->verification_uri);
-    free(r->verification_uri_complete);
-    memset(r, 0, sizeof *r);
-}
-
-#ifdef HAVE_JSONC
-
-/* A copy of a string member, which is wiped inside json-c's object. */
-static char *take_str(json_object *o, const char *key)
-{
-    json_object *v;
-    char *s, *p;
-
-    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    p = (char *)json_object_get_string(v);
-    s = xstrndup(p, (size_t)json_object_get_string_len(v));
-    OPENSSL_cleanse(p, (size_t)json_object_get_string_len(v));
-    return s;
-}
-
-static long take_long(json_object *o, const char *key)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v))
-        return -1;
-    if (json_object_is_type(v, json_type_int))
-        return (long)json_object_get_int64(v);
-    if (json_object_is_type(v, json_type_string))    /* some servers quote it */
-        return strtol(json_object_get_string(v), NULL, 10);
-    return -1;
-}
-
-int oauth2_reply_parse(const char *body, size_t len, struct oauth2_reply *r)
-{
-    json_tokener *tok = json_tokener_new();
-    json_object *o;
-
-    if (tok == NULL || len > (size_t)0x7fffffff)
-        return -1;
-    o = json_tokener_parse_ex(tok, body, (int)len);
-    json_tokener_free(tok);
-    if (o == NULL || !json_object_is_type(o, json_type_object)) {
-        json_object_put(o);
-        return -1;
-    }
-    r->access_token = take_str(o, "access_token");
-    r->refresh_token = take_str(o, "refresh_token");
-    r->expires_in = take_long(o, "expires_in");
-    r->error = take_str(o, "error");
-    r->error_description = take_str(o, "error_description");
-    r->device_code = take_str(o, "device_code");
-    r->user_code = take_str(o, "user_code");
-    r->verification_uri = take_str(o, "verification_uri");
-    if (r->verification_uri == NULL)    /* Google's name */
-        r->verification_uri = take_str(o, "verification_url");
-    r->verification_uri_complete = take_str(o, "verification_uri_complete");
-    r->interval = take_long(o, "interval");
-    json_object_put(o);
-    return 0;
-}
-
-#else
-
-int oauth2_reply_parse(const char *body, size_t len, struct oauth2_reply *r)
-{
-    (void)body;
-    (void)len;
-    (void)r;
-    return -1;
-}
-
-#endif
 
 /* client_id, and client_secret from its command (confidential clients). */
 static int add_client(const struct account *a, char **form, struct mo_err *err)

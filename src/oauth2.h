@@ -21,20 +21,7 @@ struct oauth2_endpoints {
 void oauth2_endpoints_get(const struct account *a, struct oauth2_endpoints *ep);
 void oauth2_endpoints_free(struct oauth2_endpoints *ep);
 
-/* What a token or device endpoint answered; strings NULL when absent. */
-struct oauth2_reply {
-    long status;
-    char *access_token, *refresh_token;     /* secrets */
-    long expires_in;                        /* -1 when absent */
-    char *error, *error_description;
-    char *device_code, *user_code, *verification_uri, *verification_uri_complete;
-    long interval;                          /* -1 when absent */
-};
-void oauth2_reply_free(struct oauth2_reply *r);
-
-/* Parses a JSON answer body into r (for tests and fuzzing too): 0, or -1
- * when it is not a JSON object. */
-int oauth2_reply_parse(const char *body, size_t len, struct oauth2_reply *r);
+#include "oauth2_parse.h"
 
 /* POSTs *form plus client_id (and the client secret from its command) to
  * url and parses the answer; *form is wiped and freed. 0 with r filled

@@ -19,6 +19,7 @@
 #include "https.h"
 #include "oauth2.h"
 #include "oauth2_login.h"
+#include "oauth2_parse.h"
 
 #define BROWSER_WAIT 300        /* seconds for the user to finish in the browser */
 #define REQUEST_MAX 8192
@@ -33,47 +34,6 @@ static void sleep_s(long s)
     struct timespec ts = { s, 0 };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static char *pct_decode(const char *s, size_t n)
-{
-    char *out = xmalloc(n + 1), *o = out;
-
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            *o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            *o++ = s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-char *oauth2_query_param(const char *url, const char *name)
-{
-    const char *q = strchr(url, '?'), *end;
-    size_t nl = strlen(name);
-
-    q = q ? q + 1 : url;
-    end = q + strcspn(q, "# \r\n");
-    while (q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp ? amp : end;
-        if ((size_t)(stop - q) > nl && strncmp(q, name, nl) == 0 && q[nl] == '=')
-            return pct_decode(q + nl + 1, (size_t)(stop - q - nl - 1));
-        q = stop + 1;
-    }
-    return NULL;
 }
 
 /* ------------------------------------------------------------ device grant */

@@ -13,8 +13,4 @@
 
 int oauth2_login(const struct account *a, bool browser, FILE *out, struct mo_err *err);
 
-/* The percent-decoded value of name in a URL's query (or a bare query
- * string); NULL when absent. For tests and fuzzing too. */
-char *oauth2_query_param(const char *url, const char *name);
-
 #endif
