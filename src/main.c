@@ -22,6 +22,7 @@
 #include "queue.h"
 #include "queuerun.h"
 #include "oauth2_login.h"
+#include "msmtprc.h"
 #include "rewrite.h"
 
 static int fail(const struct mo_err *e)
@@ -244,6 +245,8 @@ int main(int argc, char **argv)
         return EX_OK;
     case CLI_NEWALIASES:
         return EX_OK;
+    case CLI_IMPORT_MSMTPRC:    /* reads no mailout configuration */
+        return msmtprc_import(cli.import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
     default:
         break;
     }
