@@ -292,7 +292,8 @@ static int parse_long(struct parser *p, const char *arg)
         return 0;
     }
     static const struct { const char *name; int mode; } flags[] = {
-        { "debug", -1 }, { "dry-run", -2 }, { "queue-force", -3 },
+        { "debug", -1 }, { "dry-run", -2 }, { "queue-force", -3 }, { "connect", -4 },
+        { "check-config", CLI_CHECK_CONFIG },
         { "serverinfo", CLI_SERVERINFO }, { "store-password", CLI_STORE_PASSWORD },
         { "forget-password", CLI_FORGET_PASSWORD }, { "version", CLI_VERSION },
         { "help", CLI_HELP },
@@ -306,6 +307,7 @@ static int parse_long(struct parser *p, const char *arg)
         case -1: o->debug = true; return 0;
         case -2: o->dry_run = true; return 0;
         case -3: o->queue_force = true; return 0;
+        case -4: o->connect = true; return 0;
         case CLI_HELP: p->help = true; return 0;
         case CLI_VERSION: p->version = true; return 0;
         default:
@@ -329,6 +331,8 @@ static int finish(struct parser *p)
     }
     if (o->queue_force && o->mode != CLI_FLUSH_QUEUE)
         return usage(p, "%s", _("option --queue-force needs -q"));
+    if (o->connect && o->mode != CLI_CHECK_CONFIG)
+        return usage(p, "%s", _("option --connect needs --check-config"));
     return 0;
 }
 
@@ -383,6 +387,8 @@ void cli_print_help(const char *progname)
             "  -d, --debug        SMTP transcript on stderr (secrets redacted)\n"
             "  --dry-run          print account, envelope and header; send nothing\n"
             "  --serverinfo       print the server's greeting, TLS and capabilities\n"
+            "  --check-config     check every file and account; send nothing\n"
+            "  --connect          with --check-config: also log in to each server\n"
             "  --store-password   store the account's password in the keyring\n"
             "  --forget-password  remove the account's password from the keyring\n"
             "  --queue-force      with -q: ignore the retry back-off\n"

@@ -16,6 +16,7 @@ enum cli_mode {
     CLI_STORE_PASSWORD,   /* --store-password */
     CLI_FORGET_PASSWORD,  /* --forget-password */
     CLI_QUEUE_DELETE,     /* --queue-delete ID */
+    CLI_CHECK_CONFIG,     /* --check-config [--connect] */
     CLI_VERSION,
     CLI_HELP,
 };
@@ -39,6 +40,7 @@ struct cli {
     const char *queue_id;       /* -qI ID / --queue-delete ID: one message;
                                  * only [A-Za-z0-9_-], at most 64 bytes */
     bool queue_force;           /* --queue-force (with -q): ignore back-off */
+    bool connect;               /* --connect (with --check-config) */
     char **recipients;          /* points into argv; not owned */
     size_t n_recipients;
 };

@@ -18,6 +18,13 @@ enum auth_mech {
 enum tristate { TRI_AUTO, TRI_OFF, TRI_ON };
 enum protocol { PROTO_SMTP, PROTO_LMTP };
 
+/* Where a key's value came from, for --check-config and --debug. */
+struct conf_origin {
+    const char *file;           /* one of config.files; NULL: built-in default */
+    int line;
+    char section[80];           /* "[defaults]" or "[account NAME]" */
+};
+
 struct account {
     char *name;
     char *host;
@@ -45,6 +52,9 @@ struct account {
     long max_queue_age;         /* seconds, default 5 days */
     char *file;                 /* where the section was defined, for messages */
     int line;
+    /* per key of conf_account_key(i): the value's origin, and the origin of
+     * the value it replaced (file NULL when it replaced none) */
+    struct conf_origin *origin, *overridden;
 };
 
 struct config {
@@ -57,12 +67,31 @@ struct config {
     size_t n_accounts;
     char **files;               /* the files actually read, in order */
     size_t n_files;
+    /* config_check_load only: every problem found, "FILE:LINE: KEY: why" */
+    char **problems;
+    size_t n_problems;
 };
 
 /* Loads -C FILE alone when explicit_file is set, else the system file then the
  * user file (XDG / $MAILOUT_CONFIG). Missing default files are not an error.
  * Errors are EX_CONFIG and name file, line and key. */
 int config_load(struct config *cfg, const char *explicit_file, struct mo_err *err);
+
+/* As config_load, but goes on after an error: every problem of every file
+ * lands in cfg->problems (the accounts without one are built); returns 0
+ * unless out of memory. For --check-config. */
+int config_check_load(struct config *cfg, const char *explicit_file, struct mo_err *err);
+
+/* The account keys, in the order of account.origin. */
+size_t conf_n_account_keys(void);
+const char *conf_account_key(size_t i);
+
+/* The value of account key i as the file would spell it, into buf; the
+ * password shows as "(set)". Returns false when the key is unset. */
+bool conf_account_value(const struct account *a, size_t i, char *buf, size_t n);
+
+/* The origin of key name in a, or NULL for an unknown key. */
+const struct conf_origin *conf_key_origin(const struct account *a, const char *name);
 
 /* Loads exactly these files in order (each must exist), a later section
  * replacing an earlier one, as config_load does with its files. */
