@@ -14,6 +14,7 @@
 #include "err.h"
 #include "util.h"
 #include "checkconf.h"
+#include "sasl.h"
 
 struct lint {
     const struct account *a;
@@ -74,11 +75,11 @@ static bool needs_user(enum auth_mech m)
     return m != AUTH_AUTO && m != AUTH_OFF && m != AUTH_EXTERNAL;
 }
 
-/* AUTH mechanisms that would show the secret to a listener without TLS. */
+/* AUTH that would show the secret to a listener without TLS (auto may
+ * pick such a mechanism, and mailout then refuses). */
 static bool clear_mech(enum auth_mech m)
 {
-    return m == AUTH_AUTO || m == AUTH_PLAIN || m == AUTH_LOGIN
-        || m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
+    return m == AUTH_AUTO || sasl_mech(m)->cleartext || sasl_mech(m)->channel_bound;
 }
 
 static void lint_secrets(struct lint *l)

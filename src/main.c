@@ -21,6 +21,7 @@
 #include "dryrun.h"
 #include "queue.h"
 #include "queuerun.h"
+#include "rewrite.h"
 #include "checkconf.h"
 
 static int fail(const struct mo_err *e)
@@ -48,7 +49,7 @@ static int get_password_if_needed(const struct account *acct, char **pw,
                                   struct mo_err *err)
 {
     *pw = NULL;
-    if (acct->user == NULL || acct->auth == AUTH_OFF || acct->auth == AUTH_EXTERNAL)
+    if (!sasl_login_needs_password(acct->auth, acct->user))
         return 0;
     return secret_get_password(acct, pw, err);
 }
@@ -151,6 +152,7 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
         goto out;
     if (envelope_finish(&env, cli, &msg, acct, &err) != 0)
         goto out;
+    rewrite_headers(&msg, &env, acct);
     if (compose_headers(&msg, &env, acct, cli, &err) != 0)
         goto out;
     if (cli->dry_run)
