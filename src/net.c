@@ -195,7 +195,14 @@ int net_connect(struct conn **out, const char *host, int port, int timeout_s,
     int r = getaddrinfo(name, portstr, &hints, &res);
     if (r != 0) {
         char *where = format_where(name, port);
-        mo_err_set(err, EX_TEMPFAIL, _("cannot connect to %s: %s"), where, gai_message(r));
+        /* The name does not exist (NXDOMAIN, or no address): a typo in
+         * host, not worth five days of retries. A resolver that does not
+         * answer (EAI_AGAIN) stays temporary. */
+        if (r == EAI_NONAME || r == EAI_NODATA)
+            mo_err_set(err, EX_NOHOST, _("cannot connect to %s: no such host: the name %s does not exist in DNS; check host in the account's configuration"),
+                       where, name);
+        else
+            mo_err_set(err, EX_TEMPFAIL, _("cannot connect to %s: %s"), where, gai_message(r));
         free(where);
         return -1;
     }

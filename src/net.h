@@ -19,8 +19,10 @@ struct conn;
 /* Resolves host and tries every address (IPv6 and IPv4) in turn within
  * timeout_s each (<= 0 means 60); that timeout then bounds every later read
  * line, flush and the TLS handshake. "[::1]" is accepted for "::1". Sets
- * TCP_NODELAY. EX_TEMPFAIL on failure (DNS, refused, timeout) with a message
- * naming host:port, the last address tried and the reason. */
+ * TCP_NODELAY. EX_TEMPFAIL on failure (resolver unreachable, refused,
+ * timeout) with a message naming host:port, the last address tried and the
+ * reason; EX_NOHOST when the name does not exist (NXDOMAIN), with the hint
+ * to check host. */
 int net_connect(struct conn **out, const char *host, int port, int timeout_s,
                 struct mo_err *err);
 
