@@ -21,6 +21,7 @@
 #include "dryrun.h"
 #include "queue.h"
 #include "queuerun.h"
+#include "msmtprc.h"
 #include "rewrite.h"
 #include "checkconf.h"
 
@@ -241,6 +242,8 @@ int main(int argc, char **argv)
             return fail(&err);
         }
         return checkconf_run(cli.config_file, cli.account, stdout, stderr);
+    case CLI_IMPORT_MSMTPRC:    /* reads no mailout configuration */
+        return msmtprc_import(cli.import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
     default:
         break;
     }
