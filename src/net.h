@@ -61,6 +61,13 @@ int net_flush(struct conn *c, struct mo_err *err);
  * by server host:port". A NUL byte inside the line is copied as is. */
 long net_read_line(struct conn *c, char *buf, size_t max, struct mo_err *err);
 
+/* Before a plaintext greeting: waits at most wait_s seconds for the
+ * server's first bytes, reading none. 0: they came (or the connection
+ * ended: the next read says so); 1: nothing within wait_s, for the caller
+ * to judge (a server on port 465 waiting for our TLS ClientHello); -1 with
+ * EX_CONFIG when they are a TLS record: the port speaks TLS from the start. */
+int net_peek_greeting(struct conn *c, int wait_s, struct mo_err *err);
+
 /* True when bytes from the server are already buffered (read but unused). */
 bool net_has_buffered_input(const struct conn *c);
 

@@ -501,6 +501,15 @@ static enum tls_io io_result(struct tls_session *ts, int r, bool handshake,
                    _("connection closed by server during the TLS handshake with %s"), ts->name);
         return TLS_IO_ERROR;
     }
+    /* A plain-text greeting ("220 ...") read as a TLS record: the port
+     * expects STARTTLS. A mistake of the configuration, found at once. */
+    if (handshake && ERR_GET_REASON(pe) == SSL_R_WRONG_VERSION_NUMBER) {
+        ERR_clear_error();
+        mo_err_set(err, EX_CONFIG,
+                   _("TLS handshake with %s failed: the server answered in plain text (wrong version number), so this port expects STARTTLS: set tls = starttls"),
+                   ts->name);
+        return TLS_IO_ERROR;
+    }
     mo_err_set(err, EX_PROTOCOL, handshake ? _("TLS handshake with %s failed: %s")
                : _("TLS error on the connection to %s: %s"), ts->name,
                ssl_reason(_("unknown TLS error")));

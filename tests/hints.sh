@@ -103,6 +103,35 @@ is "$rc" 77 "unknown CA: exit 77"
 like "$(cat "$T/err")" "TLS certificate verification failed for 127.0.0.1: .*set tls_trust_file to the CA that signed it" \
     "  tls_trust_file"
 
+# ------------------------------------- implicit TLS on a plain-text port
+# A server that greets in plain text, as on port 587: the ClientHello gets
+# "220 ..." back, which is no TLS record. A configuration error, at once.
+PORT=$(free_port)
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+held = []
+while True:
+    c, _ = s.accept(); c.sendall(b"220 plain.example ESMTP\r\n"); held.append(c)
+' "$PORT" &
+SPID=$!
+i=0
+until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null \
+      || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+rm -rf "$T/q"
+TMO=30; cfg 127.0.0.1 "$PORT"; TMO=
+start=$(date +%s)
+send; rc=$?
+took=$(( $(date +%s) - start ))
+stop
+is "$rc" 78 "tls = implicit on a port that greets in plain text: exit 78"
+like "$(cat "$T/err")" "(greets in plain text before any TLS|the server answered in plain text \(wrong version number\)).*this port expects STARTTLS.*set tls = starttls" \
+    "  set tls = starttls"
+is "$(failed_count)" 1 "  the message is kept in failed/"
+is "$(queued_count)" 0 "  not queued for retries"
+ok "$([ "$took" -lt 5 ]; echo $?)" "  at once (${took} s, timeout 30 s)"
+
 # ------------------------------------------------------- NXDOMAIN: 68
 rm -rf "$T/q"
 cfg no-such-host.invalid 587
