@@ -453,9 +453,10 @@ int net_start_tls(struct conn *c, const struct tls_config *tc, struct mo_err *er
                           "net_start_tls: TLS already active");
     if (net_flush(c, err) < 0)
         return -1;
-    /* Implicit TLS (nothing sent yet) at a server that speaks first in
-     * plain text: a greeting, on a port that expects STARTTLS. */
-    if (c->sent == 0 && (net_has_buffered_input(c) || socket_has_input(c)))
+    /* Implicit TLS (nothing sent or read yet) at a server that speaks
+     * first in plain text: a greeting, on a port that expects STARTTLS. */
+    if (c->sent == 0 && c->waits == 0 && c->in_end == 0
+            && (net_has_buffered_input(c) || socket_has_input(c)))
         return mo_err_set(err, EX_CONFIG,
                           _("%s greets in plain text before any TLS: this port expects STARTTLS; set tls = starttls"),
                           c->where);
