@@ -160,4 +160,72 @@ else
     TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - resolver unreachable # SKIP needs root and unshare"
 fi
 
+# ------------------------------------ tls = starttls at a TLS-only port 465
+# openssl s_server on port 465 (of a loopback address of this test's own)
+# waits for a ClientHello and never greets: found in 5 s, not the timeout.
+A=127.0.$(( $$ % 200 + 20 )).$(( $$ % 250 + 2 ))
+openssl s_server -accept "$A:465" -cert "$C/server.pem" -key "$C/server.key" -quiet \
+    </dev/null >"$T/s_server.log" 2>&1 &
+SPID=$!
+i=0
+until /usr/bin/python3 -c "import socket; socket.create_connection(('$A',465),1).close()" 2>/dev/null \
+      || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$SPID" 2>/dev/null; then
+    rm -rf "$T/q"
+    printf '[mailout]\nqueue_dir = %s/q\n[account t]\nhost = %s\nport = 465\ntls = starttls\ntimeout = 60\nfrom = a@example.org\n' \
+        "$T" "$A" >"$T/c.ini"
+    start=$(date +%s)
+    send; rc=$?
+    took=$(( $(date +%s) - start ))
+    stop
+    is "$rc" 78 "tls = starttls on port 465 (openssl s_server): exit 78"
+    like "$(cat "$T/err")" "no greeting from $A within 5 s: port 465 speaks TLS from the start; set tls = implicit" \
+        "  set tls = implicit"
+    ok "$([ "$took" -le 8 ]; echo $?)" "  found in ${took} s, with a timeout of 60 s"
+    is "$(failed_count)" 1 "  the message is kept in failed/"
+    is "$(queued_count)" 0 "  not queued for five days of retries"
+else
+    TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - port 465 # SKIP cannot listen on $A:465"
+fi
+
+# ------------------------------------------- refusals, by the fault server
+# tests/hints/*.test: as tests/faults/, but a test whose host is a
+# provider's name runs in a private mount namespace whose /etc/hosts maps
+# that name to 127.0.0.1, so that the hint is chosen by the real host name.
+FS="/usr/bin/python3 $top_srcdir/tests/faultserver.py"
+FAULT_CERTS=$C; export FAULT_CERTS
+printf '127.0.0.1 localhost smtp.gmail.com smtp.office365.com smtp.example.com\n' >"$T/hosts"
+can_ns=false
+[ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null && can_ns=true
+for test in "$top_srcdir"/tests/hints/*.test; do
+    name=${test##*/}; name=${name%.test}
+    d=$T/h-$name
+    mkdir -p "$d"
+    $FS serve "$test" "$d" &
+    spid=$!
+    i=0
+    while [ ! -s "$d/vars.sh" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+    . "$d/vars.sh"
+    if grep -q '^host = smtp\.' "$d/config.ini"; then
+        if ! $can_ns; then
+            kill $spid 2>/dev/null; wait $spid 2>/dev/null
+            TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $name # SKIP needs root and unshare"
+            continue
+        fi
+        unshare -m sh -c 'mount --bind "$1" /etc/hosts && exec "$2" -C "$3" -a fault -f sender@example.org rcpt@example.net' \
+            sh "$T/hosts" "$MAILOUT" "$d/config.ini" <"$d/message" >"$d/stdout" 2>"$d/stderr"
+    else
+        "$MAILOUT" -C "$d/config.ini" -a fault -f sender@example.org rcpt@example.net \
+            <"$d/message" >"$d/stdout" 2>"$d/stderr"
+    fi
+    code=$?
+    i=0
+    while kill -0 $spid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    kill $spid 2>/dev/null; wait $spid 2>/dev/null
+    is "$code" "$t_exit" "$name: exit code ($t_desc)"
+    like "$(cat "$d/stderr")" "$t_error" "$name: the hint"
+    if $FS check "$test" "$d" >"$d/check" 2>&1; then ok 0 "$name: server transcript"
+    else ok 1 "$name: server transcript"; sed 's/^/#   /' "$d/check"; fi
+done
+
 done_testing
