@@ -1493,7 +1493,9 @@ bool conf_account_value(const struct account *a, size_t i, char *buf, size_t n)
         const char *v = *(char *const *)(const void *)field;
         if (v == NULL)
             return false;
-        snprintf(buf, n, "%s", strcmp(k->name, "password") == 0 ? _("(set)") : v);
+        /* a command line may carry a secret too ("echo s3cret") */
+        bool hide = strcmp(k->name, "password") == 0 || strstr(k->name, "_command") != NULL;
+        snprintf(buf, n, "%s", hide ? _("(set)") : v);
     } else if (k->type == V_PORT) {
         snprintf(buf, n, "%d", account_port(a));
     } else if (k->type == V_TLSVER) {
@@ -1504,8 +1506,11 @@ bool conf_account_value(const struct account *a, size_t i, char *buf, size_t n)
         snprintf(buf, n, "%lds", a->max_queue_age);
     } else if (k->type == V_BOOL) {
         snprintf(buf, n, "%s", choice_name(k->type, *(const bool *)(const void *)field));
-    } else {
+    } else if (k->type == V_TLS || k->type == V_AUTH || k->type == V_PROTO
+               || k->type == V_TRI || k->type == V_REWRITE) {
         snprintf(buf, n, "%s", choice_name(k->type, *(const int *)(const void *)field));
+    } else {
+        return false;   /* a type this report does not know: not shown */
     }
     return true;
 }

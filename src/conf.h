@@ -96,7 +96,8 @@ size_t conf_n_account_keys(void);
 const char *conf_account_key(size_t i);
 
 /* The value of account key i as the file would spell it, into buf; the
- * password shows as "(set)". Returns false when the key is unset. */
+ * password and password_command show as "(set)" (a command may hold a
+ * secret). Returns false when the key is unset. */
 bool conf_account_value(const struct account *a, size_t i, char *buf, size_t n);
 
 /* The origin of key name in a, or NULL for an unknown key. */
