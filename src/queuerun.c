@@ -25,10 +25,13 @@ bool queue_is_temporary(int code)
 }
 
 /* Failures that come from the server or the session, worth a copy in
- * failed/ so that mail nobody read the error of is not lost. */
+ * failed/ so that mail nobody read the error of is not lost; a host name
+ * that does not exist and a configuration mistake found on the wire (port
+ * 465 with tls = starttls) too. */
 static bool keeps_failed_copy(int code)
 {
-    return code == EX_UNAVAILABLE || code == EX_NOPERM || code == EX_PROTOCOL;
+    return code == EX_UNAVAILABLE || code == EX_NOPERM || code == EX_PROTOCOL
+        || code == EX_NOHOST || code == EX_CONFIG;
 }
 
 int queue_keep(const struct config *cfg, const struct account *acct,
