@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1002,27 +1001,16 @@ static int build_account(struct loader *ld, struct section *s,
     return 0;
 }
 
-static char *home_dir(void)
+char *config_default_queue_dir(void)
 {
-    const char *h = getenv("HOME");
-    struct passwd *pw;
-
-    if (h != NULL && h[0] == '/')
-        return xstrdup(h);
-    pw = getpwuid(getuid());
-    return xstrdup(pw && pw->pw_dir ? pw->pw_dir : "/");
-}
-
-static char *default_queue_dir(void)
-{
-    char *home, *dir;
+    const char *state = getenv("XDG_STATE_HOME");
 
     if (geteuid() == 0)
         return xstrdup("/var/spool/mailout");
-    home = home_dir();
-    dir = xasprintf("%s/.local/state/mailout/queue", strcmp(home, "/") == 0 ? "" : home);
-    free(home);
-    return dir;
+    /* the XDG base directory rules: a relative value is ignored */
+    if (state != NULL && state[0] == '/')
+        return xasprintf("%s/mailout/queue", state);
+    return home_path(".local/state/mailout/queue");
 }
 
 static int build_config(struct loader *ld, struct config *cfg)
@@ -1034,7 +1022,7 @@ static int build_config(struct loader *ld, struct config *cfg)
     if (mo != NULL)
         apply_section(cfg, mo);
     if (cfg->queue_dir == NULL)
-        cfg->queue_dir = default_queue_dir();
+        cfg->queue_dir = config_default_queue_dir();
     for (size_t i = 0; i < ld->all.n; i++)
         n += ld->all.v[i].kind == SEC_ACCOUNT;
     cfg->accounts = xcalloc(n ? n : 1, sizeof *cfg->accounts);
@@ -1068,16 +1056,12 @@ char *config_user_path(void)
 {
     const char *env = getenv("MAILOUT_CONFIG");
     const char *xdg = getenv("XDG_CONFIG_HOME");
-    char *home, *path;
 
     if (env != NULL && env[0] != '\0')
         return xstrdup(env);
     if (xdg != NULL && xdg[0] == '/')
         return xasprintf("%s/mailout/config.ini", xdg);
-    home = home_dir();
-    path = xasprintf("%s/.config/mailout/config.ini", strcmp(home, "/") == 0 ? "" : home);
-    free(home);
-    return path;
+    return home_path(".config/mailout/config.ini");
 }
 
 static int load_all(struct loader *ld, struct config *cfg, const char *explicit_file)

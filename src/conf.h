@@ -52,7 +52,8 @@ struct config {
     char *aliases;              /* path, tilde-expanded */
     char *logfile;              /* path, tilde-expanded, or NULL */
     bool syslog;
-    char *queue_dir;            /* tilde-expanded; default per SPEC */
+    char *queue_dir;            /* tilde-expanded; never NULL after
+                                 * config_load (config_default_queue_dir) */
     struct account *accounts;
     size_t n_accounts;
     char **files;               /* the files actually read, in order */
@@ -78,7 +79,7 @@ int conf_load_from_string(struct config *cfg, const char *name, const char *text
  * is seconds) in seconds. 0, or -1 when s is not one. seconds may be NULL. */
 int conf_parse_duration(const char *s, long *seconds);
 
-/* SPEC §2 selection: by name if given, else the first account (in file
+/* Account selection (mailout(1), ACCOUNT SELECTION): by name if given, else the first account (in file
  * order) whose from matches sender, else default_account, else the only
  * account; NULL with err (EX_CONFIG) filled when none fits. */
 const struct account *config_select_account(const struct config *cfg,
@@ -95,6 +96,11 @@ int conf_check_dsn_notify(const char *s);
 /* The port used when the account leaves port unset: 587 starttls, 465
  * implicit, 25 off; 24 for lmtp. */
 int account_port(const struct account *a);
+
+/* The queue directory when queue_dir is not set (mailout(1), FILES): root's
+ * /var/spool/mailout, else $XDG_STATE_HOME/mailout/queue when that is an
+ * absolute path, else ~/.local/state/mailout/queue. Caller frees. */
+char *config_default_queue_dir(void);
 
 /* Paths for --version. */
 const char *config_system_path(void);

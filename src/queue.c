@@ -34,17 +34,9 @@
 
 char *queue_dir_path(const struct config *cfg)
 {
-    const char *state, *home;
-
     if (cfg && cfg->queue_dir && cfg->queue_dir[0])
-        return path_expand_tilde(cfg->queue_dir);
-    if (geteuid() == 0)
-        return xstrdup("/var/spool/mailout");
-    state = getenv("XDG_STATE_HOME");
-    if (state && state[0] == '/')
-        return xasprintf("%s/mailout/queue", state);
-    home = getenv("HOME");
-    return xasprintf("%s/.local/state/mailout/queue", home && home[0] ? home : "/");
+        return xstrdup(cfg->queue_dir);
+    return config_default_queue_dir();
 }
 
 static int check_dir(const char *dir, struct mo_err *err)
@@ -389,6 +381,11 @@ int queue_entry_read(int fd, struct queue_entry *e, struct mo_err *err)
     strbuf_init(&b, QUEUE_ENVELOPE_LIMIT);
     if (read_envelope_text(fd, &b, &end) != 0) {
         damaged(err, _("no complete envelope"));
+        goto out;
+    }
+    /* the lines below are C strings: a NUL byte would end one early */
+    if (memchr(b.data, '\0', end) != NULL) {
+        damaged(err, _("a NUL byte in its envelope"));
         goto out;
     }
     b.data[end - 1] = '\0';
@@ -751,7 +748,8 @@ int queue_open_locked(const char *qdir, const char *id, struct mo_err *err)
         free(path);
         if (e == ENOENT)
             return -2;          /* delivered or moved by another run */
-        return mo_err_set(err, EX_NOINPUT, _("queue file %s: %s"), id, strerror(e)), -1;
+        mo_err_set(err, EX_NOINPUT, _("queue file %s: %s"), id, strerror(e));
+        return -1;
     }
     if (lock_nb(fd) != 0) {
         close(fd);

@@ -37,8 +37,8 @@ struct queue_entry {
     off_t header_offset;        /* where the header block starts in the file */
 };
 
-/* The queue directory: cfg->queue_dir, or the SPEC default for this user
- * (/var/spool/mailout for root, else $XDG_STATE_HOME/mailout/queue). Caller
+/* The queue directory: cfg->queue_dir, which config_load always sets, or
+ * config_default_queue_dir() for a configuration built by hand. Caller
  * frees. */
 char *queue_dir_path(const struct config *cfg);
 

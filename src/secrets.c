@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,17 +202,6 @@ static int run_password_command(const struct account *a, char **out, struct mo_e
 }
 
 /* ---------------------------------------------------------------- netrc */
-
-static char *home_dir(void)
-{
-    const char *h = getenv("HOME");
-    struct passwd *pw;
-
-    if (h && h[0])
-        return xstrdup(h);
-    pw = getpwuid(getuid());
-    return pw ? xstrdup(pw->pw_dir) : NULL;
-}
 
 struct netrc_cur { const char *p, *end; };
 

@@ -294,4 +294,60 @@ is "$?" 75 "temporary failure and the queue cannot be written: exit 75, the call
 is "$(wc -l <"$T/unq.err")" 1 "  one line of error"
 like "$(cat "$T/unq.err")" 'Connection refused; and it cannot be queued: .*not-a-dir' "  naming both failures"
 
+# ------------------------------------------ a NUL byte in a queue file's envelope
+# Every command that reads the queue used to die on it (SIGSEGV): now it goes
+# to corrupt/ and the rest flows.
+mkconf "$DEAD"
+send beside-nul; BN=$(qid)
+printf 'mailout-queue 1\nid: 0000000DDD\nacc\000ount: t\nsender: a@b\n\nSubject: x\n\nbody\n' >"$Q/0000000DDD"
+printf 'mailout-queue 1\nid: 0000000EEE\n\000\n\nx\n' >"$Q/0000000EEE"
+chmod 600 "$Q/0000000DDD" "$Q/0000000EEE"
+mailq >"$T/nul.out" 2>"$T/nul.err"
+is "$?" 0 "NUL in an envelope: mailq exits 0"
+like "$(cat "$T/nul.err")" "0000000DDD: damaged queue file: a NUL byte" "  and names the damaged file"
+like "$(cat "$T/nul.out")" "^$BN " "  and lists the sound entry"
+mkconf "$PORT"
+ls "$Q/tmp" >"$T/tmp.before"
+send after-nul
+is "$?" 0 "NUL in an envelope: a new message is still sent (exit 0)"
+is "$(count after-nul)" 1 "  and arrives"
+is "$(ls "$Q/tmp")" "$(cat "$T/tmp.before")" "  nothing new is left in tmp/"
+flush 2>"$T/nul.err"
+is "$?" 0 "NUL in an envelope: -q exits 0"
+for id in 0000000DDD 0000000EEE; do
+    ok "$([ -f "$Q/corrupt/$id" ] && [ ! -f "$Q/$id" ]; echo $?)" "  $id moved to corrupt/"
+done
+is "$(count beside-nul)" 1 "  the sound entry beside it was delivered"
+
+# --------------------------------------------------- $XDG_STATE_HOME
+# A user without queue_dir: --version and a queued send both use
+# $XDG_STATE_HOME/mailout/queue (root's queue is /var/spool/mailout).
+xdg_run() {    # xdg_run ARGS...: mailout as a user, XDG_STATE_HOME=$X/state
+    if [ "$(id -u)" -eq 0 ]; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups \
+            env HOME=/nonexistent XDG_STATE_HOME="$X/state" "$MAILOUT" -C "$X/c.ini" "$@"
+    else
+        env XDG_STATE_HOME="$X/state" "$MAILOUT" -C "$X/c.ini" "$@"
+    fi
+}
+if [ "$(id -u)" -ne 0 ] || command -v setpriv >/dev/null; then
+    X=$(mktemp -d /tmp/mailout-xdg.XXXXXX); chmod 755 "$X"; mkdir -m 700 "$X/state"
+    [ "$(id -u)" -eq 0 ] && chown 65534:65534 "$X/state"
+    printf '[account t]\nhost = 127.0.0.1\nport = %s\nfrom = s@example.org\ntls = off\nauth = off\n' \
+        "$DEAD" >"$X/c.ini"
+    chmod 644 "$X/c.ini"
+    like "$(xdg_run --version)" "^Queue directory: $X/state/mailout/queue$" \
+         "XDG_STATE_HOME: --version names \$XDG_STATE_HOME/mailout/queue"
+    printf 'Subject: xdg\n\nhi\n' | xdg_run r@example.net 2>"$T/xdg.err"
+    is "$?" 0 "XDG_STATE_HOME: a temporary failure is queued (exit 0)"
+    xid=$(sed -n 's/^mailout: queued as \([0-9A-F]*\):.*/\1/p' "$T/xdg.err")
+    ok "$([ -n "$xid" ] && [ -f "$X/state/mailout/queue/$xid" ]; echo $?)" \
+       "  into \$XDG_STATE_HOME/mailout/queue"
+    rm -rf "$X"
+else
+    ok 0 "# SKIP needs setpriv to run as a user"
+    ok 0 "# SKIP needs setpriv to run as a user"
+    ok 0 "# SKIP needs setpriv to run as a user"
+fi
+
 done_testing
