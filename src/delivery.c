@@ -1,0 +1,152 @@
+/* delivery.c - one message to the account's server and its log line, the
+ * retry rule, and keeping a failed first attempt in the queue. */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "i18n.h"
+#include "util.h"
+#include "log.h"
+#include "secrets.h"
+#include "delivery.h"
+
+enum delivery_fate delivery_fate(int code, enum delivery_stage stage, bool queued)
+{
+    if (stage == STAGE_QUEUE_FILE)      /* an OS error now is retried */
+        return code == EX_DATAERR ? FATE_CORRUPT : FATE_RETRY;
+    if (code == EX_TEMPFAIL)
+        return FATE_RETRY;
+    if (queued) {
+        /* its caller was told "accepted": only the server's last word on
+         * this message ends it; a refused password or a keyring that is
+         * not there may be fixed before the next try (as Postfix does) */
+        return stage == STAGE_MESSAGE && code == EX_UNAVAILABLE ? FATE_FAILED
+                                                                : FATE_RETRY;
+    }
+    /* a first attempt: the caller gets the exit code; what the server or
+     * the session refused is kept too, for mail whose error nobody reads */
+    if (code == EX_UNAVAILABLE || code == EX_NOPERM || code == EX_PROTOCOL)
+        return FATE_FAILED;
+    return FATE_NOT_KEPT;
+}
+
+void delivery_init(struct delivery *d, const struct config *cfg,
+                   const struct account *acct, int verbose, bool debug,
+                   bool keep_open)
+{
+    memset(d, 0, sizeof *d);
+    d->cfg = cfg;
+    d->acct = acct;
+    d->verbose = verbose;
+    d->debug = debug;
+    d->keep_open = keep_open;
+}
+
+/* The one place that asks for the account's password. */
+static int get_password(struct delivery *d, struct mo_err *err)
+{
+    const struct account *a = d->acct;
+
+    if (d->password != NULL || a->user == NULL || a->auth == AUTH_OFF
+        || a->auth == AUTH_EXTERNAL)
+        return 0;
+    return secret_get_password(a, &d->password, err);
+}
+
+static int open_session(struct delivery *d, struct mo_err *err)
+{
+    struct smtp_options opt = { .acct = d->acct, .verbose = d->verbose,
+                                .debug = d->debug, .keep_open = d->keep_open };
+
+    if (get_password(d, err) != 0)
+        return -1;
+    opt.password = d->password;
+    if (smtp_session_open(&d->s, &opt, err) != 0) {
+        d->s = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void log_attempt(const struct delivery *d, const struct envelope *env,
+                        const struct message *msg, const struct smtp_result *res,
+                        int exitcode)
+{
+    struct log_record r = {
+        .host = d->acct->host, .tls = res->tls, .auth = res->auth,
+        .user = d->acct->user, .from = env->sender,
+        .rcpts = (const char *const *)env->rcpts, .n_rcpts = env->n_rcpts,
+        .mailsize = message_wire_size(msg),
+        .smtpstatus = res->reply_code,
+        .smtpmsg = res->reply[0] ? res->reply : NULL, .exitcode = exitcode,
+    };
+    log_delivery(d->cfg, &r);
+}
+
+/* A failure the next message would meet too (the session cannot be had,
+ * authentication, the protocol): later sends report it without trying. */
+static void mark_broken(struct delivery *d, enum delivery_stage stage,
+                        const struct mo_err *err)
+{
+    if (stage == STAGE_SESSION
+        || (err->code != EX_TEMPFAIL && err->code != EX_UNAVAILABLE)) {
+        d->broken = true;
+        d->broken_err = *err;
+    }
+}
+
+int delivery_send(struct delivery *d, const struct envelope *env,
+                  const struct message *msg, struct smtp_result *res,
+                  enum delivery_stage *stage, struct mo_err *err)
+{
+    int rc;
+
+    *stage = STAGE_SESSION;
+    if (d->broken) {
+        *err = d->broken_err;
+        return -1;
+    }
+    rc = d->s == NULL ? open_session(d, err) : 0;
+    if (rc == 0) {
+        *stage = STAGE_MESSAGE;
+        rc = smtp_session_send(d->s, env, msg, res, err);
+    }
+    log_attempt(d, env, msg, res, rc == 0 ? EX_OK : err->code);
+    if (rc != 0)
+        mark_broken(d, *stage, err);
+    if (d->s != NULL && !smtp_session_usable(d->s)) {
+        smtp_session_close(d->s);
+        d->s = NULL;
+    }
+    return rc;
+}
+
+void delivery_end(struct delivery *d)
+{
+    smtp_session_close(d->s);
+    d->s = NULL;
+    secret_free(d->password);
+    d->password = NULL;
+}
+
+int delivery_keep(const struct config *cfg, const struct account *acct,
+                  const struct envelope *env, const struct message *msg,
+                  const struct mo_err *failure, enum delivery_stage stage,
+                  char id[QUEUE_ID_LEN + 1], struct mo_err *err)
+{
+    enum delivery_fate fate = delivery_fate(failure->code, stage, false);
+    bool retry = fate == FATE_RETRY;
+    char *qdir;
+    int rc;
+
+    if (!acct->queue || (fate != FATE_RETRY && fate != FATE_FAILED))
+        return 1;
+    qdir = queue_dir_path(cfg);
+    rc = queue_write_new(qdir, retry ? NULL : "failed", acct->name, env, msg,
+                         failure->msg, 1, retry ? time(NULL) + queue_backoff(1) : 0,
+                         id, err);
+    if (rc == 0)
+        log_queue_event(cfg, retry ? "queued" : "failed", id, failure->msg);
+    free(qdir);
+    return rc;
+}
