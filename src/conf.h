@@ -5,18 +5,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "err.h"
+#include "sasl.h"       /* enum auth_mech */
 
 enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_OFF };
 
-enum auth_mech {
-    AUTH_AUTO, AUTH_OFF, AUTH_PLAIN, AUTH_LOGIN, AUTH_SCRAM_SHA_256,
-    AUTH_SCRAM_SHA_256_PLUS, AUTH_SCRAM_SHA_1, AUTH_XOAUTH2, AUTH_OAUTHBEARER,
-    AUTH_EXTERNAL, AUTH_CRAM_MD5,
-    AUTH_SCRAM_SHA_1_PLUS,      /* added by sasl: issue 7.1 */
-};
-
 enum tristate { TRI_AUTO, TRI_OFF, TRI_ON };
 enum protocol { PROTO_SMTP, PROTO_LMTP };
+/* rewrite_from (SPEC §2): which From and envelope senders become the
+ * account's from. */
+enum rewrite_mode { REWRITE_LOCAL, REWRITE_OFF, REWRITE_ALWAYS };
+
+/* The system spool: root's queue is SPOOLDIR/queue, incoming/ is next to it
+ * (SPEC §7). The build sets it from $(localstatedir). */
+#ifndef SPOOLDIR
+#define SPOOLDIR "/var/spool/mailout"
+#endif
+
+/* message_size_limit's default (SPEC §7): 50 MB. */
+#define CONF_DEFAULT_SIZE_LIMIT (50L * 1024 * 1024)
 
 struct account {
     char *name;
@@ -43,6 +49,7 @@ struct account {
     bool remove_bcc;            /* default on */
     bool queue;                 /* default on */
     long max_queue_age;         /* seconds, default 5 days */
+    enum rewrite_mode rewrite_from;     /* default local */
     char *file;                 /* where the section was defined, for messages */
     int line;
 };
@@ -54,6 +61,8 @@ struct config {
     bool syslog;
     char *queue_dir;            /* tilde-expanded; never NULL after
                                  * config_load (config_default_queue_dir) */
+    char *qualify_domain;       /* bare local names get @this; NULL: none */
+    long message_size_limit;    /* bytes, for incoming/ (system mode) */
     struct account *accounts;
     size_t n_accounts;
     char **files;               /* the files actually read, in order */
@@ -89,6 +98,10 @@ const struct account *config_select_account(const struct config *cfg,
  * case-insensitive). */
 bool config_from_matches(const char *pattern, const char *addr);
 
+/* A size: bytes, or a number with a K, M or G suffix (powers of 1024),
+ * from 1000 bytes to 2 GiB; 0, or -1 when s is not one. */
+int conf_parse_size(const char *s, long *bytes);
+
 /* 0 if s is a DSN NOTIFY value: "never", or a comma list of success,
  * failure, delay (each once, case-insensitive); -1 otherwise. */
 int conf_check_dsn_notify(const char *s);
@@ -97,8 +110,8 @@ int conf_check_dsn_notify(const char *s);
  * implicit, 25 off; 24 for lmtp. */
 int account_port(const struct account *a);
 
-/* The queue directory when queue_dir is not set (mailout(1), FILES): root's
- * /var/spool/mailout, else $XDG_STATE_HOME/mailout/queue when that is an
+/* The queue directory when queue_dir is not set (mailout(1), QUEUE,
+ * Directory): root's SPOOLDIR/queue, else $XDG_STATE_HOME/mailout/queue when that is an
  * absolute path, else ~/.local/state/mailout/queue. Caller frees. */
 char *config_default_queue_dir(void);
 

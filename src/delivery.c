@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "util.h"
 #include "log.h"
+#include "sasl.h"
 #include "secrets.h"
 #include "delivery.h"
 
@@ -47,8 +48,7 @@ static int get_password(struct delivery *d, struct mo_err *err)
 {
     const struct account *a = d->acct;
 
-    if (d->password != NULL || a->user == NULL || a->auth == AUTH_OFF
-        || a->auth == AUTH_EXTERNAL)
+    if (d->password != NULL || !sasl_login_needs_password(a->auth, a->user))
         return 0;
     return secret_get_password(a, &d->password, err);
 }

@@ -22,6 +22,7 @@
 #include "delivery.h"
 #include "queuerun.h"
 #include "queueadmin.h"
+#include "rewrite.h"
 
 static int fail(const struct mo_err *e)
 {
@@ -116,6 +117,7 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
         goto out;
     if (envelope_finish(&env, cli, &msg, acct, &err) != 0)
         goto out;
+    rewrite_headers(&msg, &env, acct);
     if (compose_headers(&msg, &env, acct, cli, &err) != 0)
         goto out;
     if (cli->dry_run)

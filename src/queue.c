@@ -568,21 +568,18 @@ out:
     return rc;
 }
 
-struct new_msg_src {
-    const char *headers;
-    size_t header_len;
-    const struct message *msg;
-};
+/* message_stream's sink: the queue file being written. */
+static int sink_to_fd(void *ctx, const char *p, size_t n, struct mo_err *err)
+{
+    (void)err;                  /* write_entry reports errno */
+    return write_all(*(const int *)ctx, p, n);
+}
 
 static int write_new_rest(const void *arg, int fd)
 {
-    const struct new_msg_src *s = arg;
+    struct mo_err err;
 
-    if (write_all(fd, s->headers, s->header_len) != 0 || write_all(fd, "\n", 1) != 0)
-        return -1;
-    if (s->msg->body_size == 0)
-        return 0;
-    return copy_range(s->msg->body_fd, s->msg->body_offset, s->msg->body_size, fd);
+    return message_stream(arg, sink_to_fd, &fd, &err);
 }
 
 int queue_write_new(const char *qdir, const char *subdir, const char *account,
@@ -591,12 +588,8 @@ int queue_write_new(const char *qdir, const char *subdir, const char *account,
                     char id[QUEUE_ID_LEN + 1], struct mo_err *err)
 {
     struct queue_entry e;
-    struct new_msg_src src = { .msg = msg };
-    char *headers;
-    size_t hlen;
     int rc;
 
-    headers = header_block_render(&msg->headers, &hlen);
     memset(&e, 0, sizeof e);
     e.account = (char *)account;
     e.env = *env;
@@ -604,18 +597,16 @@ int queue_write_new(const char *qdir, const char *subdir, const char *account,
     e.attempts = attempts;
     e.next_try = next_try;
     e.last_error = (char *)(reason ? reason : "");
-    e.header_len = hlen;
+    for (size_t i = 0; i < msg->headers.n; i++)
+        e.header_len += msg->headers.fields[i].raw_len;
     e.body_size = msg->body_size;
     e.body_lines = msg->body_lines;
     e.has_8bit = msg->has_8bit;
     e.has_long_lines = msg->has_long_lines;
     e.size = message_wire_size(msg);
-    src.headers = headers;
-    src.header_len = hlen;
-    rc = write_entry(qdir, subdir, &e, true, write_new_rest, &src, err);
+    rc = write_entry(qdir, subdir, &e, true, write_new_rest, msg, err);
     if (rc == 0)
         memcpy(id, e.id, QUEUE_ID_LEN + 1);
-    free(headers);
     return rc;
 }
 

@@ -321,7 +321,7 @@ is "$(count beside-nul)" 1 "  the sound entry beside it was delivered"
 
 # --------------------------------------------------- $XDG_STATE_HOME
 # A user without queue_dir: --version and a queued send both use
-# $XDG_STATE_HOME/mailout/queue (root's queue is /var/spool/mailout).
+# $XDG_STATE_HOME/mailout/queue (root has its own, SPOOLDIR/queue).
 xdg_run() {    # xdg_run ARGS...: mailout as a user, XDG_STATE_HOME=$X/state
     if [ "$(id -u)" -eq 0 ]; then
         setpriv --reuid=65534 --regid=65534 --clear-groups \
