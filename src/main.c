@@ -22,6 +22,7 @@
 #include "delivery.h"
 #include "queuerun.h"
 #include "queueadmin.h"
+#include "msmtprc.h"
 #include "rewrite.h"
 
 static int fail(const struct mo_err *e)
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
         return EX_OK;
     case CLI_NEWALIASES:
         return EX_OK;
+    case CLI_IMPORT_MSMTPRC:    /* reads no mailout configuration */
+        return msmtprc_import(cli.import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
     default:
         break;
     }
