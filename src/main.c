@@ -15,6 +15,7 @@
 #include "envelope.h"
 #include "compose.h"
 #include "smtp.h"
+#include "serverinfo.h"
 #include "secrets.h"
 #include "version.h"
 #include "dryrun.h"
@@ -58,14 +59,15 @@ static int deliver(const struct cli *cli, const struct config *cfg,
 
     delivery_init(&d, cfg, acct, cli->verbose, cli->debug, queue_has_mail(cfg, acct));
     memset(&res, 0, sizeof res);
-    res.delivered = delivered;
     rc = delivery_send(&d, env, msg, &res, stage, err);
+    smtp_result_count(&res, RCPT_DELIVERED, delivered);
     if (rc == 0) {
         /* the server is up: queued mail of this account rides along */
         struct queue_run_opts qo = queue_opts(cli);
         queue_flush_session(&d, &qo);
     }
     delivery_end(&d);
+    smtp_result_free(&res);
     return rc;
 }
 

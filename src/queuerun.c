@@ -116,12 +116,9 @@ static void delivered(struct acct_run *r, const struct queue_entry *e,
 }
 
 /* LMTP: every recipient has the message although the session then failed. */
-static bool all_delivered(const struct envelope *env, const bool *done)
+static bool all_delivered(const struct envelope *env, const struct smtp_result *res)
 {
-    for (size_t i = 0; i < env->n_rcpts; i++)
-        if (!done[i])
-            return false;
-    return env->n_rcpts > 0;
+    return env->n_rcpts > 0 && smtp_result_count(res, RCPT_DELIVERED, NULL) == env->n_rcpts;
 }
 
 static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
@@ -136,15 +133,17 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         return;
     }
     memset(&res, 0, sizeof res);
-    res.delivered = xcalloc(e->env.n_rcpts, sizeof *res.delivered);
     if (delivery_send(r->d, &e->env, &msg, &res, &stage, &err) == 0
-        || all_delivered(&e->env, res.delivered)) {
+        || all_delivered(&e->env, &res)) {
         delivered(r, e, &res);
     } else {
-        envelope_drop_rcpts(&e->env, res.delivered);   /* LMTP: not twice */
+        bool *done = xcalloc(e->env.n_rcpts, sizeof *done);
+        smtp_result_count(&res, RCPT_DELIVERED, done);
+        envelope_drop_rcpts(&e->env, done);     /* LMTP: not twice */
+        free(done);
         settle(r, fd, e, delivery_fate(err.code, stage, true), &err);
     }
-    free(res.delivered);
+    smtp_result_free(&res);
     header_block_free(&msg.headers);
     close(msg.body_fd);
 }
