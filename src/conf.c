@@ -1,4 +1,4 @@
-/* conf.c - the INI configuration of SPEC §2, loaded with the system inih.
+/* conf.c - the INI configuration of mailout(1) CONFIGURATION, loaded with the system inih.
  *
  * Each file is read into memory first (size, NUL bytes and line length are
  * checked there) and handed to inih line by line through our own reader, so
@@ -811,8 +811,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 /* Reads a whole file with its checks. Returns 1 read, 0 missing (and
  * missing_ok), -1 error. */
-static int slurp(struct loader *ld, const char *path, bool missing_ok,
-                 char **data, size_t *len, struct stat *st)
+static int read_config_file(struct loader *ld, const char *path, bool missing_ok,
+                            char **data, size_t *len, struct stat *st)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
@@ -944,7 +944,7 @@ static int load_file(struct loader *ld, struct config *cfg, const char *path, bo
     char *data = NULL;
     size_t len = 0;
     struct stat st;
-    int rc = slurp(ld, path, missing_ok, &data, &len, &st);
+    int rc = read_config_file(ld, path, missing_ok, &data, &len, &st);
 
     if (rc <= 0)
         return rc;
@@ -1070,7 +1070,7 @@ static int build_config(struct loader *ld, struct config *cfg)
         apply_section(cfg, mo);
     if (cfg->queue_dir == NULL)
         cfg->queue_dir = config_default_queue_dir();
-    /* root logs to syslog (facility mail) unless told otherwise (SPEC §7) */
+    /* root logs to syslog (facility mail) unless told otherwise (mailout(1) LOG) */
     if (geteuid() == 0 && cfg->logfile == NULL
             && (mo == NULL || section_get(mo, "syslog") == NULL))
         cfg->syslog = true;

@@ -1,4 +1,4 @@
-/* conf.h - the INI configuration of SPEC §2, loaded with the system inih. */
+/* conf.h - the INI configuration of mailout(1) CONFIGURATION, loaded with the system inih. */
 #ifndef MAILOUT_CONF_H
 #define MAILOUT_CONF_H
 
@@ -11,17 +11,17 @@ enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_OFF };
 
 enum tristate { TRI_AUTO, TRI_OFF, TRI_ON };
 enum protocol { PROTO_SMTP, PROTO_LMTP };
-/* rewrite_from (SPEC §2): which From and envelope senders become the
- * account's from. */
+/* rewrite_from (mailout(1) CONFIGURATION): which From and envelope senders
+ * become the account's from. */
 enum rewrite_mode { REWRITE_LOCAL, REWRITE_OFF, REWRITE_ALWAYS };
 
 /* The system spool: root's queue is SPOOLDIR/queue, incoming/ is next to it
- * (SPEC §7). The build sets it from $(localstatedir). */
+ * (mailout(1) QUEUE, Directory). The build sets it from $(localstatedir). */
 #ifndef SPOOLDIR
 #define SPOOLDIR "/var/spool/mailout"
 #endif
 
-/* message_size_limit's default (SPEC §7): 50 MB. */
+/* message_size_limit's default (mailout(1) CONFIGURATION): 50 MB. */
 #define CONF_DEFAULT_SIZE_LIMIT (50L * 1024 * 1024)
 
 struct account {

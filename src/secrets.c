@@ -1,5 +1,6 @@
-/* secrets.c - the account's password from the sources of SPEC §3, in order:
- * password, password_command, the keyring, ~/.netrc, a prompt on /dev/tty.
+/* secrets.c - the account's password from the sources of mailout(1)
+ * PASSWORDS, in order: password, password_command, the keyring, ~/.netrc, a
+ * prompt on /dev/tty.
  * Every buffer that held a secret is wiped; the process stops being dumpable
  * before it holds one. */
 #include "config.h"
