@@ -15,8 +15,6 @@ enum delivery_fate delivery_fate(int code, enum delivery_stage stage, bool queue
 {
     if (stage == STAGE_QUEUE_FILE)      /* an OS error now is retried */
         return code == EX_DATAERR ? FATE_CORRUPT : FATE_RETRY;
-    if (code == EX_TEMPFAIL)
-        return FATE_RETRY;
     if (queued) {
         /* its caller was told "accepted": only the server's last word on
          * this message ends it; a refused password or a keyring that is
@@ -24,11 +22,11 @@ enum delivery_fate delivery_fate(int code, enum delivery_stage stage, bool queue
         return stage == STAGE_MESSAGE && code == EX_UNAVAILABLE ? FATE_FAILED
                                                                 : FATE_RETRY;
     }
-    /* a first attempt: the caller gets the exit code; what the server or
-     * the session refused is kept too, for mail whose error nobody reads */
-    if (code == EX_UNAVAILABLE || code == EX_NOPERM || code == EX_PROTOCOL)
-        return FATE_FAILED;
-    return FATE_NOT_KEPT;
+    /* a first attempt: what the network or the server may mend by itself is
+     * retried; the rest is kept in failed/ and the caller gets the exit
+     * code. A failed password source is not retried: the retry runs from a
+     * timer, without the terminal or desktop session it may need. */
+    return code == EX_TEMPFAIL && stage != STAGE_PASSWORD ? FATE_RETRY : FATE_FAILED;
 }
 
 void delivery_init(struct delivery *d, const struct config *cfg,
@@ -53,13 +51,16 @@ static int get_password(struct delivery *d, struct mo_err *err)
     return secret_get_password(a, &d->password, err);
 }
 
-static int open_session(struct delivery *d, struct mo_err *err)
+static int open_session(struct delivery *d, enum delivery_stage *stage,
+                        struct mo_err *err)
 {
     struct smtp_options opt = { .acct = d->acct, .verbose = d->verbose,
                                 .debug = d->debug, .keep_open = d->keep_open };
 
+    *stage = STAGE_PASSWORD;
     if (get_password(d, err) != 0)
         return -1;
+    *stage = STAGE_SESSION;
     opt.password = d->password;
     if (smtp_session_open(&d->s, &opt, err) != 0) {
         d->s = NULL;
@@ -88,9 +89,10 @@ static void log_attempt(const struct delivery *d, const struct envelope *env,
 static void mark_broken(struct delivery *d, enum delivery_stage stage,
                         const struct mo_err *err)
 {
-    if (stage == STAGE_SESSION
+    if (stage != STAGE_MESSAGE
         || (err->code != EX_TEMPFAIL && err->code != EX_UNAVAILABLE)) {
         d->broken = true;
+        d->broken_stage = stage;
         d->broken_err = *err;
     }
 }
@@ -101,12 +103,12 @@ int delivery_send(struct delivery *d, const struct envelope *env,
 {
     int rc;
 
-    *stage = STAGE_SESSION;
+    *stage = d->broken ? d->broken_stage : STAGE_PASSWORD;
     if (d->broken) {
         *err = d->broken_err;
         return -1;
     }
-    rc = d->s == NULL ? open_session(d, err) : 0;
+    rc = d->s == NULL ? open_session(d, stage, err) : 0;
     if (rc == 0) {
         *stage = STAGE_MESSAGE;
         rc = smtp_session_send(d->s, env, msg, res, err);
@@ -139,7 +141,7 @@ int delivery_keep(const struct config *cfg, const struct account *acct,
     char *qdir;
     int rc;
 
-    if (!acct->queue || (fate != FATE_RETRY && fate != FATE_FAILED))
+    if (!acct->queue)
         return 1;
     qdir = queue_dir_path(cfg);
     rc = queue_write_new(qdir, retry ? NULL : "failed", acct->name, env, msg,

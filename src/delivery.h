@@ -12,6 +12,14 @@
 #include "smtp.h"
 #include "queue.h"
 
+/* Where an attempt failed. */
+enum delivery_stage {
+    STAGE_QUEUE_FILE,           /* reading the queued message */
+    STAGE_PASSWORD,             /* the account's password source */
+    STAGE_SESSION,              /* connection, TLS, EHLO */
+    STAGE_MESSAGE,              /* AUTH (pipelined with it), MAIL, RCPT, data */
+};
+
 /* A session to one account, opened by the first delivery_send and reused by
  * the next ones (the queue sends several messages over it). */
 struct delivery {
@@ -25,14 +33,8 @@ struct delivery {
     char *password;
     bool broken;                /* a failure that the next message would meet
                                  * too: later sends fail at once with it */
+    enum delivery_stage broken_stage;
     struct mo_err broken_err;
-};
-
-/* Where an attempt failed. */
-enum delivery_stage {
-    STAGE_QUEUE_FILE,           /* reading the queued message */
-    STAGE_SESSION,              /* password, connection, TLS, EHLO */
-    STAGE_MESSAGE,              /* AUTH (pipelined with it), MAIL, RCPT, data */
 };
 
 /* What becomes of a message after a failed attempt: the retry rule,
@@ -41,7 +43,6 @@ enum delivery_fate {
     FATE_RETRY,                 /* queued, or stays queued, for a later try */
     FATE_FAILED,                /* kept in failed/ with the reason */
     FATE_CORRUPT,               /* not a queue file: corrupt/ */
-    FATE_NOT_KEPT,              /* first attempt: the caller has the error */
 };
 
 /* The retry rule. queued: the message was in the queue already (its caller
@@ -65,8 +66,7 @@ void delivery_end(struct delivery *d);
 /* A failed first attempt (failure: why) with the account's queue on: by the
  * retry rule, the message is queued (FATE_RETRY) or kept in failed/
  * (FATE_FAILED), id filled, 0 returned; -1 with err when the queue could not
- * take it. Returns 1 and keeps nothing when the queue is off or the rule
- * keeps no copy (FATE_NOT_KEPT). */
+ * take it. Returns 1 and keeps nothing when the account's queue is off. */
 int delivery_keep(const struct config *cfg, const struct account *acct,
                   const struct envelope *env, const struct message *msg,
                   const struct mo_err *failure, enum delivery_stage stage,

@@ -41,7 +41,9 @@ static const char *spool_dir_for(const struct config *cfg)
 
 static struct queue_run_opts queue_opts(const struct cli *cli)
 {
-    struct queue_run_opts o = { .force = cli->queue_force, .id = cli->queue_id,
+    /* -q tries every message now, as sendmail's does; --queue-due only
+     * those whose back-off has passed */
+    struct queue_run_opts o = { .force = !cli->queue_due, .id = cli->queue_id,
                                 .account = cli->account, .verbose = cli->verbose,
                                 .debug = cli->debug, .report = stderr };
     return o;
@@ -154,6 +156,8 @@ static int run_queue(const struct cli *cli, const struct config *cfg)
         rc = queue_list(cfg, stdout, stderr, &err);
     else if (cli->mode == CLI_QUEUE_DELETE)
         rc = queue_delete(cfg, cli->queue_id, &err);
+    else if (cli->mode == CLI_REQUEUE)
+        rc = queue_requeue(cfg, cli->queue_id, stderr, &err);
     else
         rc = queue_run(cfg, &o, &err);
     return rc == 0 ? EX_OK : fail(&err);
@@ -234,6 +238,7 @@ int main(int argc, char **argv)
     case CLI_LIST_QUEUE:
     case CLI_FLUSH_QUEUE:
     case CLI_QUEUE_DELETE:
+    case CLI_REQUEUE:
         status = run_queue(&cli, &cfg);
         break;
     default:

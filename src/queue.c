@@ -520,9 +520,9 @@ static int fill_file(int fd, const struct queue_entry *e,
 }
 
 /* Writes e and the message bytes into a new file in qdir/tmp and puts it in
- * place as dir/ID without replacing anything: a fresh ID each try when
- * fresh_id (the envelope names it, so the file is rewritten), else e->id
- * under a free name (place_free_name). */
+ * place as dir/ID without replacing anything: with fresh_id, e->id when set
+ * and free, else a fresh ID each try (the envelope names it, so the file is
+ * rewritten); without, e->id under a free name (place_free_name). */
 static int write_entry(const char *qdir, const char *sub, struct queue_entry *e,
                        bool fresh_id, int (*write_rest)(const void *, int),
                        const void *arg, struct mo_err *err)
@@ -540,7 +540,7 @@ static int write_entry(const char *qdir, const char *sub, struct queue_entry *e,
         goto out;
     }
     for (int tries = 0; tries < (fresh_id ? 100 : 1) && placed != 0; tries++) {
-        if (fresh_id)
+        if (fresh_id && (tries > 0 || e->id[0] == '\0'))
             new_id(e->id);
         if (fill_file(fd, e, write_rest, arg) != 0) {
             mo_err_set(err, EX_IOERR, _("cannot write queue file in %s: %s"),
@@ -710,6 +710,29 @@ int queue_entry_remove(const char *qdir, const char *id, struct mo_err *err)
     if (unlink(path) != 0)
         rc = mo_err_set(err, EX_IOERR, _("cannot remove %s: %s"), path, strerror(errno));
     free(path);
+    return rc;
+}
+
+int queue_entry_requeue(const char *qdir, const char *name, int fd,
+                        const struct queue_entry *e, char id[QUEUE_ID_LEN + 1],
+                        struct mo_err *err)
+{
+    struct queue_entry copy = *e;
+    struct old_entry_src src = { fd, e };
+    char *fdir = xasprintf("%s/failed", qdir);
+    int rc;
+
+    /* a fresh start: due now, and max_queue_age counts from now */
+    copy.attempts = 0;
+    copy.next_try = 0;
+    copy.arrival = time(NULL);
+    rc = write_entry(qdir, NULL, &copy, true, write_old_rest, &src, err);
+    if (rc == 0) {
+        memcpy(id, copy.id, QUEUE_ID_LEN + 1);
+        if (queue_entry_remove(fdir, name, err) != 0 || queue_sync_dir(fdir) != 0)
+            rc = -1;
+    }
+    free(fdir);
     return rc;
 }
 

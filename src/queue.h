@@ -78,6 +78,13 @@ int queue_entry_move(const char *qdir, const char *id, int fd,
                      const struct queue_entry *e, const char *sub,
                      const char *reason, struct mo_err *err);
 
+/* --requeue: copies the entry open as fd, qdir/failed/name, back into qdir
+ * (its own ID when free) with a fresh start (no attempts, due now, arrival
+ * now) and removes it from failed/; fills id. The caller holds its lock. */
+int queue_entry_requeue(const char *qdir, const char *name, int fd,
+                        const struct queue_entry *e, char id[QUEUE_ID_LEN + 1],
+                        struct mo_err *err);
+
 /* Removes qdir/id (delivered or deleted; the caller holds its lock). The
  * directory is synced by queue_sync_dir, once for many removals. */
 int queue_entry_remove(const char *qdir, const char *id, struct mo_err *err);

@@ -266,7 +266,7 @@ static bool wanted(const struct config *cfg, const struct queue_run_opts *o,
  * moved aside here, so that the rest flows. */
 static size_t pick_entries(const char *qdir, const struct config *cfg,
                            const struct queue_run_opts *o, const char *only_account,
-                           bool all, struct entry_ref **out)
+                           bool all, struct entry_ref **out, size_t *seen)
 {
     struct queue_scan sc;
     struct queue_entry e;
@@ -283,6 +283,7 @@ static size_t pick_entries(const char *qdir, const struct config *cfg,
                 quarantine(qdir, sc.id, o);
             continue;
         }
+        (*seen)++;
         if ((o->id == NULL || strcmp(o->id, sc.id) == 0)
             && (only_account == NULL || strcmp(only_account, e.account) == 0)
             && wanted(cfg, o, &e, all, now)) {
@@ -371,26 +372,48 @@ static int one_message_status(const char *id, int status, struct mo_err *err)
     return mo_err_set(err, status, _("%s: its account is not configured"), id);
 }
 
+/* -qI ID found nothing to try: it may be in failed/. */
+static int no_such_message(const char *qdir, const char *id, struct mo_err *err)
+{
+    char *path = xasprintf("%s/failed/%s", qdir, id);
+    struct stat st;
+    int failed = lstat(path, &st) == 0;
+
+    free(path);
+    if (failed)
+        return mo_err_set(err, EX_UNAVAILABLE,
+                          _("%s is in failed/, not in the queue: mailout --requeue %s puts it back first"),
+                          id, id);
+    return mo_err_set(err, EX_NOINPUT, _("no queued message %s"), id);
+}
+
+/* -v: a run that tried nothing says so. */
+static void report_idle(const struct queue_run_opts *o, size_t seen)
+{
+    if (o->verbose && o->report)
+        fprintf(o->report, "mailout: %s\n", seen == 0 ? _("nothing to do: the queue is empty")
+                : _("nothing to do: no queued message is due yet (mailout -q tries them all now)"));
+}
+
 int queue_run(const struct config *cfg, const struct queue_run_opts *o,
               struct mo_err *err)
 {
     char *qdir = queue_dir_path(cfg);
     struct entry_ref *refs = NULL;
-    size_t n = 0, i = 0;
+    size_t n = 0, i = 0, seen = 0;
     int status = EX_OK;
 
     err->code = 0;
-    if (!queue_dir_usable(qdir, err)) {
-        free(qdir);
-        if (err->code)
-            return -1;
-        return o->id ? mo_err_set(err, EX_NOINPUT, _("no queued message %s"), o->id) : 0;
+    if (queue_dir_usable(qdir, err)) {
+        sweep_tmp(qdir);
+        n = pick_entries(qdir, cfg, o, o->account, false, &refs, &seen);
     }
-    sweep_tmp(qdir);
-    n = pick_entries(qdir, cfg, o, o->account, false, &refs);
-    if (o->id && n == 0) {
+    if (n == 0) {
+        int rc = err->code ? -1 : o->id ? no_such_message(qdir, o->id, err) : 0;
+        if (rc == 0)
+            report_idle(o, seen);
         free(qdir);
-        return mo_err_set(err, EX_NOINPUT, _("no queued message %s"), o->id);
+        return rc;
     }
     while (i < n) {
         size_t j = i;
@@ -428,10 +451,10 @@ void queue_flush_session(struct delivery *d, const struct queue_run_opts *o)
                           .max = QUEUE_FLUSH_MAX_MESSAGES };
     struct mo_err err = { 0, "" };
     struct entry_ref *refs = NULL;
-    size_t n = 0;
+    size_t n = 0, seen = 0;
 
     if (d->acct->queue && d->s && queue_dir_usable(qdir, &err))
-        n = pick_entries(qdir, d->cfg, o, d->acct->name, true, &refs);
+        n = pick_entries(qdir, d->cfg, o, d->acct->name, true, &refs, &seen);
     if (n > 0) {
         char **ids = xreallocarray(NULL, n, sizeof *ids);
         for (size_t k = 0; k < n; k++)

@@ -75,7 +75,10 @@ like "$(printf '%s\n' "$out" | sed -n 2p)" \
      "^$ID1      [ 0-9]{3} [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}  s@example.org$" \
      "mailq entry line: ID, size, arrival, sender"
 like "$(printf '%s\n' "$out" | sed -n 3p)" '^\(.*\)$' "mailq: the last error in parentheses"
-is "$(printf '%s\n' "$out" | sed -n 4p)" \
+like "$(printf '%s\n' "$out" | sed -n 4p)" \
+     '^\(next attempt: [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}\)$' \
+     "mailq: the next attempt in parentheses"
+is "$(printf '%s\n' "$out" | sed -n 5p)" \
    "                                         r@example.net" "mailq: the recipient, indented"
 is "$(printf '%s\n' "$out" | sed -n '$p')" "-- 1 Kbytes in 1 Request." "mailq trailer"
 
@@ -108,22 +111,53 @@ ok "$([ -f "$Q/failed/$FID" ]; echo $?)" "failed/$FID exists"
 like "$(grep '^last-error:' "$Q/failed/$FID")" "550 5.1.1" "with the reason"
 like "$(cat "$T/log")" "failed=$FID" "log line failed=ID"
 
+# ------------------------------------------------------- failed/ is part of the queue
+out=$(mailq)
+like "$out" "^Failed mail, kept in $Q/failed " "mailq: failed/ under its own heading"
+like "$out" "^$FID +[0-9]+ " "mailq: the failed message listed"
+like "$out" "^\(.*550 5\.1\.1" "mailq: with its reason"
+is "$(printf '%s\n' "$out" | sed -n '$p')" "-- 1 Kbytes in 1 Failed request." "mailq: the failed trailer"
+"$MAILOUT" -C "$T/c.ini" -qI "$FID" 2>"$T/qi.err"
+is "$?" 69 "-qI on a failed ID: exit 69"
+like "$(cat "$T/qi.err")" "$FID is in failed/.*--requeue $FID" "  and it says to requeue it first"
+"$MAILOUT" -C "$T/c.ini" --requeue 0000000FFF 2>"$T/rq.err"
+is "$?" 66 "--requeue of an unknown ID: exit 66"
+
 # ------------------------------------------------------------------- -q
 mode ok
-flush
-is "$?" 0 "-q exits 0"
-is "$(count refused)" 0 "-q respects the back-off: nothing sent yet"
+flush --queue-due -v 2>"$T/due.err"
+is "$?" 0 "--queue-due exits 0"
+is "$(count refused)" 0 "--queue-due respects the back-off: nothing sent yet"
+like "$(cat "$T/due.err")" "nothing to do: no queued message is due yet" "  and -v says so"
 c0=$(conns)
-flush --queue-force
-is "$?" 0 "-q --queue-force exits 0"
+flush -v 2>"$T/q.err"
+is "$?" 0 "-q exits 0"
 for s in refused dnsfail 421 451rcpt dropbody dropdot; do
-    is "$(count "$s")" 1 "$s delivered exactly once"
+    is "$(count "$s")" 1 "-q tries every message now: $s delivered exactly once"
 done
+is "$(grep -c ': delivered' "$T/q.err")" 6 "-q -v: one line per message delivered"
 is "$(nqueued)" 0 "queue empty after the flush"
 is "$(( $(conns) - c0 ))" 1 "one connection for the whole account"
 like "$(cat "$T/log")" "delivered=$ID1" "log line delivered=ID"
-flush --queue-force
+flush -v 2>"$T/q.err"
 is "$(count refused)" 1 "a second -q sends nothing again"
+like "$(cat "$T/q.err")" "nothing to do: the queue is empty" "  and -v says there was nothing to do"
+
+# --requeue: the 550 message back, the server now takes it
+"$MAILOUT" -C "$T/c.ini" --requeue "$FID" 2>"$T/rq.err"
+is "$?" 0 "--requeue exits 0"
+like "$(cat "$T/rq.err")" "$FID is queued again as [0-9A-F]{10}" "  and says so"
+ok "$([ ! -f "$Q/failed/$FID" ] && [ "$(nqueued)" -eq 1 ]; echo $?)" "  out of failed/, into the queue"
+like "$(cat "$T/log")" "requeued=" "  log line requeued=ID"
+flush --queue-due
+is "$(count refused550)" 1 "a requeued message is due at once"
+mode 550rcpt
+send deleted-failed
+DF=$(sed -n 's/.*failed\/ as \([0-9A-F]*\).*/\1/p' "$T/err")
+mode ok
+"$MAILOUT" -C "$T/c.ini" --queue-delete "$DF"
+is "$?" 0 "--queue-delete of a failed message"
+ok "$([ ! -f "$Q/failed/$DF" ]; echo $?)" "  removes it from failed/"
 
 # -qI and --queue-delete
 mkconf "$DEAD"
