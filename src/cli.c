@@ -1,4 +1,4 @@
-/* cli.c - the sendmail command line of SPEC §1, parsed by hand.
+/* cli.c - the sendmail command line of mailout(1) OPTIONS, parsed by hand.
  *
  * Options end at the first argument that is not an option (or at "--"), as
  * sendmail and Postfix do: no getopt_long permutation, so a recipient that
@@ -325,19 +325,23 @@ static int parse_long(struct parser *p, const char *arg)
         o->account = v;
         return 0;
     }
-    if (long_is(arg, "queue-delete", &v)) {
-        if (long_value(p, "queue-delete", &v) != 0
-                || set_mode(p, CLI_QUEUE_DELETE, "--queue-delete") != 0)
+    for (int k = 0; k < 2; k++) {
+        const char *name = k == 0 ? "queue-delete" : "requeue";
+        if (!long_is(arg, name, &v))
+            continue;
+        if (long_value(p, name, &v) != 0
+                || set_mode(p, k == 0 ? CLI_QUEUE_DELETE : CLI_REQUEUE,
+                            k == 0 ? "--queue-delete" : "--requeue") != 0)
             return -1;
         if (check_queue_id(v) != 0)
-            return usage(p, _("bad queue ID '%s' for --queue-delete"), v);
+            return usage(p, _("bad queue ID '%s' for --%s"), v, name);
         o->queue_id = v;
         return 0;
     }
     static const struct { const char *name; int mode; } flags[] = {
         { "debug", -1 }, { "dry-run", -2 }, { "queue-force", -3 },
         { "read-recipients", -4 }, { "read-envelope-from", -5 }, { "browser", -6 },
-        { "login", CLI_LOGIN },
+        { "queue-due", -7 }, { "login", CLI_LOGIN },
         { "serverinfo", CLI_SERVERINFO }, { "store-password", CLI_STORE_PASSWORD },
         { "forget-password", CLI_FORGET_PASSWORD }, { "version", CLI_VERSION },
         { "help", CLI_HELP },
@@ -356,10 +360,11 @@ static int parse_long(struct parser *p, const char *arg)
         switch (flags[k].mode) {
         case -1: o->debug = true; return 0;
         case -2: o->dry_run = true; return 0;
-        case -3: o->queue_force = true; return 0;
+        case -3: o->queue_force = true; return set_mode(p, CLI_FLUSH_QUEUE, arg);
         case -4: o->read_recipients = true; return 0;
         case -5: o->read_envelope_from = true; return 0;
         case -6: o->browser = true; return 0;
+        case -7: o->queue_due = true; return set_mode(p, CLI_FLUSH_QUEUE, arg);
         case CLI_HELP: p->help = true; return 0;
         case CLI_VERSION: p->version = true; return 0;
         default:
@@ -389,10 +394,10 @@ static int finish(struct parser *p)
         o->import_file = o->recipients[0];
         o->n_recipients = 0;
     }
-    if (o->queue_force && o->mode != CLI_FLUSH_QUEUE)
-        return usage(p, "%s", _("option --queue-force needs -q"));
     if (o->browser && o->mode != CLI_LOGIN)
         return usage(p, "%s", _("option --browser needs --login"));
+    if (o->queue_due && (o->queue_force || o->queue_id != NULL))
+        return usage(p, "%s", _("--queue-due tries only the messages that are due; it cannot be combined with --queue-force or -qI"));
     return 0;
 }
 
@@ -438,8 +443,8 @@ void cli_print_help(const char *progname)
             "  -bp                list the queue (also as mailq)\n"
             "  -bi                do nothing and succeed (also as newaliases)\n"
             "  -bs                speak SMTP on stdin and stdout\n"
-            "  -q, -q30m          deliver the queued mail once\n"
-            "  -qI ID             deliver one queued message now\n"
+            "  -q, -q30m          try every queued message now\n"
+            "  -qI ID             try one queued message now\n"
             "  -o*, -B*, -L*, -h N, -O*, -e*, -m, -n, -U   accepted and ignored\n"
             "\n"
             "mailout options:\n"
@@ -451,8 +456,10 @@ void cli_print_help(const char *progname)
             "  --forget-password  remove the account's password (and OAuth 2 token)\n"
             "  --login            OAuth 2: sign in (device code) and store the token\n"
             "  --browser          with --login: sign in in a browser (PKCE, loopback)\n"
-            "  --queue-force      with -q: ignore the retry back-off\n"
-            "  --queue-delete ID  remove one message from the queue\n"
+            "  --queue-due        try the queued messages whose retry time has come\n"
+            "  --queue-force      the same as -q\n"
+            "  --requeue ID       put a message from failed/ back into the queue\n"
+            "  --queue-delete ID  remove a queued or failed message\n"
             "  --import-msmtprc [FILE]  print an msmtp configuration as mailout's\n"
             "  --read-envelope-from     envelope sender from the From field (msmtp)\n"
             "  --read-recipients  the same as -t (msmtp's name)\n"

@@ -1,4 +1,4 @@
-/* conf.c - the INI configuration of SPEC §2, loaded with the system inih.
+/* conf.c - the INI configuration of mailout(1) CONFIGURATION, loaded with the system inih.
  *
  * Each file is read into memory first (size, NUL bytes and line length are
  * checked there) and handed to inih line by line through our own reader, so
@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -838,8 +837,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 /* Reads a whole file with its checks. Returns 1 read, 0 missing (and
  * missing_ok), -1 error. */
-static int slurp(struct loader *ld, const char *path, bool missing_ok,
-                 char **data, size_t *len, struct stat *st)
+static int read_config_file(struct loader *ld, const char *path, bool missing_ok,
+                            char **data, size_t *len, struct stat *st)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
@@ -971,7 +970,7 @@ static int load_file(struct loader *ld, struct config *cfg, const char *path, bo
     char *data = NULL;
     size_t len = 0;
     struct stat st;
-    int rc = slurp(ld, path, missing_ok, &data, &len, &st);
+    int rc = read_config_file(ld, path, missing_ok, &data, &len, &st);
 
     if (rc <= 0)
         return rc;
@@ -1100,27 +1099,16 @@ static int build_account(struct loader *ld, struct section *s,
     return check_oauth2(ld, s, a);
 }
 
-static char *home_dir(void)
+char *config_default_queue_dir(void)
 {
-    const char *h = getenv("HOME");
-    struct passwd *pw;
-
-    if (h != NULL && h[0] == '/')
-        return xstrdup(h);
-    pw = getpwuid(getuid());
-    return xstrdup(pw && pw->pw_dir ? pw->pw_dir : "/");
-}
-
-static char *default_queue_dir(void)
-{
-    char *home, *dir;
+    const char *state = getenv("XDG_STATE_HOME");
 
     if (geteuid() == 0)
         return xstrdup(SPOOLDIR "/queue");
-    home = home_dir();
-    dir = xasprintf("%s/.local/state/mailout/queue", strcmp(home, "/") == 0 ? "" : home);
-    free(home);
-    return dir;
+    /* the XDG base directory rules: a relative value is ignored */
+    if (state != NULL && state[0] == '/')
+        return xasprintf("%s/mailout/queue", state);
+    return home_path(".local/state/mailout/queue");
 }
 
 static int build_config(struct loader *ld, struct config *cfg)
@@ -1132,8 +1120,8 @@ static int build_config(struct loader *ld, struct config *cfg)
     if (mo != NULL)
         apply_section(cfg, mo);
     if (cfg->queue_dir == NULL)
-        cfg->queue_dir = default_queue_dir();
-    /* root logs to syslog (facility mail) unless told otherwise (SPEC §7) */
+        cfg->queue_dir = config_default_queue_dir();
+    /* root logs to syslog (facility mail) unless told otherwise (mailout(1) LOG) */
     if (geteuid() == 0 && cfg->logfile == NULL
             && (mo == NULL || section_get(mo, "syslog") == NULL))
         cfg->syslog = true;
@@ -1172,16 +1160,12 @@ char *config_user_path(void)
 {
     const char *env = getenv("MAILOUT_CONFIG");
     const char *xdg = getenv("XDG_CONFIG_HOME");
-    char *home, *path;
 
     if (env != NULL && env[0] != '\0')
         return xstrdup(env);
     if (xdg != NULL && xdg[0] == '/')
         return xasprintf("%s/mailout/config.ini", xdg);
-    home = home_dir();
-    path = xasprintf("%s/.config/mailout/config.ini", strcmp(home, "/") == 0 ? "" : home);
-    free(home);
-    return path;
+    return home_path(".config/mailout/config.ini");
 }
 
 static int load_all(struct loader *ld, struct config *cfg, const char *explicit_file)

@@ -1,4 +1,4 @@
-/* log.c - the one-line-per-message log of SPEC §6, to a file or syslog.
+/* log.c - the one-line-per-message log of mailout(1) LOG, to a file or syslog.
  *
  * Values come from the network (the server's reply) and from the message
  * (addresses), so every value that is not a plain token is quoted and

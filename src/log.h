@@ -1,4 +1,4 @@
-/* log.h - the one-line-per-message log of SPEC §6, to a file or syslog. */
+/* log.h - the one-line-per-message log of mailout(1) LOG, to a file or syslog. */
 #ifndef MAILOUT_LOG_H
 #define MAILOUT_LOG_H
 

@@ -17,12 +17,13 @@
 #include "smtp.h"
 #include "serverinfo.h"
 #include "secrets.h"
-#include "log.h"
 #include "version.h"
 #include "dryrun.h"
 #include "queue.h"
+#include "delivery.h"
 #include "queuerun.h"
 #include "oauth2_login.h"
+#include "queueadmin.h"
 #include "msmtprc.h"
 #include "rewrite.h"
 
@@ -41,66 +42,35 @@ static const char *spool_dir_for(const struct config *cfg)
 
 static struct queue_run_opts queue_opts(const struct cli *cli)
 {
-    struct queue_run_opts o = { .force = cli->queue_force, .id = cli->queue_id,
+    /* -q tries every message now, as sendmail's does; --queue-due only
+     * those whose back-off has passed */
+    struct queue_run_opts o = { .force = !cli->queue_due, .id = cli->queue_id,
                                 .account = cli->account, .verbose = cli->verbose,
                                 .debug = cli->debug, .report = stderr };
     return o;
 }
 
-static int get_password_if_needed(const struct account *acct, char **pw,
-                                  struct mo_err *err)
-{
-    *pw = NULL;
-    if (!sasl_login_needs_password(acct->auth, acct->user))
-        return 0;
-    return secret_get_password(acct, pw, err);
-}
-
-static void log_result(const struct config *cfg, const struct account *acct,
-        const struct envelope *env, const struct message *msg,
-        const struct smtp_result *res, int exitcode)
-{
-    struct log_record r = {
-        .host = acct->host, .tls = res->tls, .auth = res->auth,
-        .user = acct->user, .from = env->sender,
-        .rcpts = (const char *const *)env->rcpts, .n_rcpts = env->n_rcpts,
-        .mailsize = message_wire_size(msg),
-        .smtpstatus = res->reply_code,
-        .smtpmsg = res->reply[0] ? res->reply : NULL, .exitcode = exitcode,
-    };
-    log_delivery(cfg, &r);
-}
-
 /* delivered: env->n_rcpts flags, set for recipients LMTP delivered. */
 static int deliver(const struct cli *cli, const struct config *cfg,
                    const struct account *acct, const struct envelope *env,
-                   const struct message *msg, bool *delivered, struct mo_err *err)
+                   const struct message *msg, bool *delivered,
+                   enum delivery_stage *stage, struct mo_err *err)
 {
-    struct smtp_options opt = { .acct = acct, .verbose = cli->verbose,
-                                .debug = cli->debug,
-                                .keep_open = queue_has_mail(cfg, acct) };
+    struct delivery d;
     struct smtp_result res;
-    struct smtp_session *s = NULL;
-    char *password = NULL;
     int rc;
 
+    delivery_init(&d, cfg, acct, cli->verbose, cli->debug, queue_has_mail(cfg, acct));
     memset(&res, 0, sizeof res);
-    if (get_password_if_needed(acct, &password, err) != 0)
-        return -1;
-    opt.password = password;
-    rc = smtp_session_open(&s, &opt, err);
-    if (rc == 0)
-        rc = smtp_session_send(s, env, msg, &res, err);
+    rc = delivery_send(&d, env, msg, &res, stage, err);
     smtp_result_count(&res, RCPT_DELIVERED, delivered);
-    log_result(cfg, acct, env, msg, &res, rc == 0 ? EX_OK : err->code);
     if (rc == 0) {
         /* the server is up: queued mail of this account rides along */
         struct queue_run_opts qo = queue_opts(cli);
-        queue_flush_session(cfg, acct, s, &qo);
+        queue_flush_session(&d, &qo);
     }
-    smtp_session_close(s);
+    delivery_end(&d);
     smtp_result_free(&res);
-    secret_free(password);
     return rc;
 }
 
@@ -108,11 +78,11 @@ static int deliver(const struct cli *cli, const struct config *cfg,
  * keeps its exit code and leaves a copy in the queue's failed/. */
 static int keep_for_later(const struct config *cfg, const struct account *acct,
                           const struct envelope *env, const struct message *msg,
-                          struct mo_err *err)
+                          enum delivery_stage stage, struct mo_err *err)
 {
     struct mo_err qerr = { 0, "" };
     char id[QUEUE_ID_LEN + 1];
-    int kept = queue_keep(cfg, acct, env, msg, err, id, &qerr);
+    int kept = delivery_keep(cfg, acct, env, msg, err, stage, id, &qerr);
 
     if (kept < 0) {
         /* one line: why it failed, and why it is not kept either */
@@ -122,7 +92,7 @@ static int keep_for_later(const struct config *cfg, const struct account *acct,
     }
     if (kept != 0)
         return -1;
-    if (!queue_is_temporary(err->code)) {
+    if (delivery_fate(err->code, stage, false) != FATE_RETRY) {
         fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), id);
         return -1;
     }
@@ -160,13 +130,14 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
         rc = dryrun_print(stdout, acct, &env, &msg, &err);
     else {
         bool *done = xcalloc(env.n_rcpts, sizeof *done);
-        if ((rc = deliver(cli, cfg, acct, &env, &msg, done, &err)) != 0) {
+        enum delivery_stage stage;
+        if ((rc = deliver(cli, cfg, acct, &env, &msg, done, &stage, &err)) != 0) {
             /* LMTP: recipients that have it are not queued again */
             size_t n = env.n_rcpts;
             if (envelope_drop_rcpts(&env, done) == n && n > 0)
                 rc = 0;
             else
-                rc = keep_for_later(cfg, acct, &env, &msg, &err);
+                rc = keep_for_later(cfg, acct, &env, &msg, stage, &err);
         }
         free(done);
     }
@@ -186,6 +157,8 @@ static int run_queue(const struct cli *cli, const struct config *cfg)
         rc = queue_list(cfg, stdout, stderr, &err);
     else if (cli->mode == CLI_QUEUE_DELETE)
         rc = queue_delete(cfg, cli->queue_id, &err);
+    else if (cli->mode == CLI_REQUEUE)
+        rc = queue_requeue(cfg, cli->queue_id, stderr, &err);
     else
         rc = queue_run(cfg, &o, &err);
     return rc == 0 ? EX_OK : fail(&err);
@@ -280,6 +253,7 @@ int main(int argc, char **argv)
     case CLI_LIST_QUEUE:
     case CLI_FLUSH_QUEUE:
     case CLI_QUEUE_DELETE:
+    case CLI_REQUEUE:
         status = run_queue(&cli, &cfg);
         break;
     default:

@@ -1,4 +1,4 @@
-/* rewrite.c - rewrite_from and qualify_domain (SPEC §2) applied to the
+/* rewrite.c - rewrite_from and qualify_domain (mailout(1) CONFIGURATION) applied to the
  * envelope sender's choice and to the address fields of the header. */
 #include "config.h"
 #include <stdlib.h>

@@ -1,12 +1,12 @@
-/* secrets.c - the account's password from the sources of SPEC §3, in order:
- * password, password_command, the keyring, ~/.netrc, a prompt on /dev/tty.
+/* secrets.c - the account's password from the sources of mailout(1)
+ * PASSWORDS, in order: password, password_command, the keyring, ~/.netrc, a
+ * prompt on /dev/tty.
  * Every buffer that held a secret is wiped; the process stops being dumpable
  * before it holds one. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,17 +207,6 @@ int secret_command(const struct account *a, const char *key, const char *cmd,
 }
 
 /* ---------------------------------------------------------------- netrc */
-
-static char *home_dir(void)
-{
-    const char *h = getenv("HOME");
-    struct passwd *pw;
-
-    if (h && h[0])
-        return xstrdup(h);
-    pw = getpwuid(getuid());
-    return pw ? xstrdup(pw->pw_dir) : NULL;
-}
 
 struct netrc_cur { const char *p, *end; };
 

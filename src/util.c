@@ -2,6 +2,7 @@
 #include "config.h"
 #include <errno.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,16 +151,42 @@ char *strbuf_detach(struct strbuf *b, size_t *len)
     return p;
 }
 
+char *home_dir(void)
+{
+    const char *h = getenv("HOME");
+    struct passwd *pw;
+
+    if (h != NULL && h[0] == '/')
+        return xstrdup(h);
+    pw = getpwuid(getuid());
+    if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
+        return xstrdup(pw->pw_dir);
+    return NULL;
+}
+
+char *home_path(const char *rel)
+{
+    char *home = home_dir();
+    char *path;
+
+    /* "/" + "/x" would be "//x" */
+    if (home == NULL || strcmp(home, "/") == 0)
+        path = xasprintf("/%s", rel);
+    else
+        path = xasprintf("%s/%s", home, rel);
+    free(home);
+    return path;
+}
+
 char *path_expand_tilde(const char *path)
 {
-    const char *home;
-
     if (path[0] != '~' || (path[1] != '\0' && path[1] != '/'))
         return xstrdup(path);
-    home = getenv("HOME");
-    if (home == NULL || home[0] == '\0')
-        home = "/";
-    return xasprintf("%s%s", home, path + 1);
+    if (path[1] == '\0') {
+        char *home = home_dir();
+        return home ? home : xstrdup("/");
+    }
+    return home_path(path + 2);
 }
 
 int mkdir_p(const char *path, int mode)

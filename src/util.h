@@ -29,7 +29,15 @@ void strbuf_free(struct strbuf *b);
 /* Hands the data to the caller and leaves b empty. */
 char *strbuf_detach(struct strbuf *b, size_t *len);
 
-/* "~" and "~/x" become $HOME and $HOME/x; anything else is copied. */
+/* The user's home directory: $HOME when it is an absolute path, else the
+ * password database's entry; NULL when neither is known. Caller frees. */
+char *home_dir(void);
+
+/* rel under the home directory ("/" + rel when it is unknown). Caller frees. */
+char *home_path(const char *rel);
+
+/* "~" and "~/x" become home_path("") and home_path("x"); anything else is
+ * copied. */
 char *path_expand_tilde(const char *path);
 
 /* mkdir -p with mode for each created component. Returns 0 or -1 (errno). */

@@ -11,6 +11,7 @@
 #include "util.h"
 #include "queue.h"
 #include "queuerun.h"
+#include "queueadmin.h"
 #include "tap.h"
 
 static char qdir[256];
