@@ -28,4 +28,9 @@ void log_delivery(const struct config *cfg, const struct log_record *r);
 void log_queue_event(const struct config *cfg, const char *event,
                      const char *id, const char *reason);
 
+/* The same with "uid=NAME" after the ID: a message a local user dropped
+ * into incoming/ (system mode); events "queued" and "refused". */
+void log_queue_event_uid(const struct config *cfg, const char *event,
+                         const char *id, const char *uid_name, const char *reason);
+
 #endif
