@@ -50,7 +50,7 @@ static int get_password_if_needed(const struct account *acct, char **pw,
                                   struct mo_err *err)
 {
     *pw = NULL;
-    if (acct->user == NULL || acct->auth == AUTH_OFF || acct->auth == AUTH_EXTERNAL)
+    if (!sasl_login_needs_password(acct->auth, acct->user))
         return 0;
     return secret_get_password(acct, pw, err);
 }
