@@ -142,6 +142,7 @@ static int enqueue(struct pickup *p, int fd, off_t body, const struct drop_envel
     rewrite_headers(&msg, &env, acct);
     if (compose_headers(&msg, &env, acct, &cli, err) != 0)
         goto out;
+    env.submitter = xstrdup(d->user);
     rc = queue_write_new(p->qdir, NULL, acct->name, &env, &msg, "", 0, time(NULL), id, err);
 out:
     envelope_free(&env);

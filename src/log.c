@@ -169,6 +169,8 @@ void log_delivery(const struct config *cfg, const struct log_record *r)
     strbuf_appendf(&b, " tls=%s auth=%s", r->tls ? "on" : "off", r->auth ? "on" : "off");
     if (r->user != NULL)
         field(&b, "user", r->user, false);
+    if (r->uid_name != NULL)
+        field(&b, "uid", r->uid_name, false);
     if (r->from != NULL)
         field(&b, "from", r->from[0] ? r->from : "<>", false);
     append_rcpts(&b, r->rcpts, r->rcpts ? r->n_rcpts : 0);

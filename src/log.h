@@ -11,6 +11,7 @@ struct log_record {
     bool tls;
     bool auth;
     const char *user;
+    const char *uid_name;       /* system mode: the local user who submitted */
     const char *from;
     const char *const *rcpts;
     size_t n_rcpts;

@@ -161,7 +161,7 @@ static void log_sent(struct acct_run *r, const struct queue_entry *e,
 {
     struct log_record l = {
         .host = r->acct->host, .tls = res->tls, .auth = res->auth,
-        .user = r->acct->user, .from = e->env.sender,
+        .user = r->acct->user, .uid_name = e->env.submitter, .from = e->env.sender,
         .rcpts = (const char *const *)e->env.rcpts, .n_rcpts = e->env.n_rcpts,
         .mailsize = e->size, .smtpstatus = res->reply_code,
         .smtpmsg = res->reply[0] ? res->reply : NULL, .exitcode = code,

@@ -221,6 +221,8 @@ fi
 like "$(cat "$P/var/log/mailout.log")" "queued=[0-9A-F]+ uid=nobody" "the log names the submitting user (uid=nobody)"
 like "$(cat "$P/var/log/mailout.log")" "queued=[0-9A-F]+ uid=www-data" "  and www-data"
 like "$(cat "$P/var/log/mailout.log")" "refused=incoming/65534/0000000000000002" "  and the refusals"
+like "$(grep 'recipients=admin@example.net' "$P/var/log/mailout.log")" "host=localhost .*user=$PF_USER uid=nobody from=server@test.example" \
+    "  the delivery line has uid=nobody after user= (the SMTP login)"
 
 # ---------------------------------------------------------------- staged install, units
 ( cd "$B" && make install DESTDIR="$T/stage" ) > "$T/stage.log" 2>&1
