@@ -136,7 +136,7 @@ static int open_own_dir(bool create, struct mo_err *err)
     fd = openat(in, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     close(in);
     if (fd < 0)
-        return mo_err_set(err, errno == ENOENT ? 0 : EX_NOPERM, "%s/%s: %s",
+        return mo_err_set(err, errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "%s/%s: %s",
                           INCOMING, name, strerror(errno));
     if (fstat(fd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 07777) != 0700) {
         close(fd);
@@ -281,7 +281,7 @@ static int list_own(void)
     DIR *dp;
     struct dirent *de;
 
-    if (dir < 0 && err.code != 0)
+    if (dir < 0 && err.code != EX_NOINPUT)     /* none yet: nothing waits */
         return die_err(&err);
     if (dir >= 0 && (dp = fdopendir(dir)) != NULL) {
         while ((de = readdir(dp)) != NULL) {
