@@ -21,6 +21,7 @@
 #include "dryrun.h"
 #include "queue.h"
 #include "queuerun.h"
+#include "msmtprc.h"
 #include "rewrite.h"
 #include "handoff.h"
 #include "incoming.h"
@@ -236,6 +237,8 @@ int main(int argc, char **argv)
         return EX_OK;
     case CLI_NEWALIASES:
         return EX_OK;
+    case CLI_IMPORT_MSMTPRC:    /* reads no mailout configuration */
+        return msmtprc_import(cli.import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
     default:
         break;
     }
