@@ -32,7 +32,11 @@ mkdir -p "$HOME"
 # A copy of the source, configured for the prefix (the helper and the main
 # program have the spool and the helper's path compiled in).
 mkdir -p "$B"
-cp -a "$top_srcdir/." "$B/" && chmod -R u+w "$B"
+# Not what a build leaves in the source tree: distcheck's _build and _inst
+# (busy while this runs) or an unpacked dist directory.
+( cd "$top_srcdir" && tar cf - --exclude=./_build --exclude=./_inst \
+      --exclude='./mailout-[0-9]*' . ) | ( cd "$B" && tar xf - )
+chmod -R u+w "$B"
 # make clean first: a copy of a configured tree would keep its objects, built
 # with the other prefix's paths.
 ( cd "$B" && { [ ! -f Makefile ] || make clean; } >/dev/null 2>&1 && ./configure --quiet --prefix="$P" --enable-sendmail-links \
