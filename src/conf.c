@@ -1172,7 +1172,10 @@ static int load_all(struct loader *ld, struct config *cfg, const char *explicit_
 {
     if (explicit_file != NULL)
         return load_file(ld, cfg, explicit_file, false);
-    if (load_file(ld, cfg, config_system_path(), true) != 0)
+    /* A user other than root with a configuration of their own does not
+     * need the system file, which holds root's password (SPEC §7). */
+    if (!(geteuid() != 0 && access(config_system_path(), R_OK) != 0 && errno == EACCES)
+            && load_file(ld, cfg, config_system_path(), true) != 0)
         return -1;
     /* $MAILOUT_CONFIG names a file on purpose: it must exist. */
     const char *env = getenv("MAILOUT_CONFIG");

@@ -75,7 +75,7 @@ static void log_attempt(const struct delivery *d, const struct envelope *env,
 {
     struct log_record r = {
         .host = d->acct->host, .tls = res->tls, .auth = res->auth,
-        .user = d->acct->user, .from = env->sender,
+        .user = d->acct->user, .uid_name = env->submitter, .from = env->sender,
         .rcpts = (const char *const *)env->rcpts, .n_rcpts = env->n_rcpts,
         .mailsize = message_wire_size(msg),
         .smtpstatus = res->reply_code,

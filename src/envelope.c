@@ -365,5 +365,6 @@ void envelope_free(struct envelope *env)
     free(env->dsn_ret);
     free(env->dsn_envid);
     free(env->qualify_domain);
+    free(env->submitter);
     memset(env, 0, sizeof *env);
 }

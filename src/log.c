@@ -169,6 +169,8 @@ void log_delivery(const struct config *cfg, const struct log_record *r)
     strbuf_appendf(&b, " tls=%s auth=%s", r->tls ? "on" : "off", r->auth ? "on" : "off");
     if (r->user != NULL)
         field(&b, "user", r->user, false);
+    if (r->uid_name != NULL)
+        field(&b, "uid", r->uid_name, false);
     if (r->from != NULL)
         field(&b, "from", r->from[0] ? r->from : "<>", false);
     append_rcpts(&b, r->rcpts, r->rcpts ? r->n_rcpts : 0);
@@ -186,6 +188,12 @@ void log_delivery(const struct config *cfg, const struct log_record *r)
 void log_queue_event(const struct config *cfg, const char *event,
                      const char *id, const char *reason)
 {
+    log_queue_event_uid(cfg, event, id, NULL, reason);
+}
+
+void log_queue_event_uid(const struct config *cfg, const char *event,
+                         const char *id, const char *uid_name, const char *reason)
+{
     struct strbuf b;
 
     if (cfg == NULL || (cfg->logfile == NULL && !cfg->syslog) || event == NULL)
@@ -194,9 +202,11 @@ void log_queue_event(const struct config *cfg, const char *event,
     append_value(&b, event, false);
     strbuf_append(&b, "=", 1);
     append_value(&b, id ? id : "", false);
+    if (uid_name != NULL)
+        field(&b, "uid", uid_name, false);
     if (reason != NULL)
         field(&b, "reason", reason, true);
     if (b.data != NULL)
-        emit(cfg, b.data, strcmp(event, "failed") == 0);
+        emit(cfg, b.data, strcmp(event, "failed") == 0 || strcmp(event, "refused") == 0);
     strbuf_free(&b);
 }

@@ -26,6 +26,8 @@
 #include "queueadmin.h"
 #include "msmtprc.h"
 #include "rewrite.h"
+#include "handoff.h"
+#include "incoming.h"
 
 static int fail(const struct mo_err *e)
 {
@@ -159,8 +161,10 @@ static int run_queue(const struct cli *cli, const struct config *cfg)
         rc = queue_delete(cfg, cli->queue_id, &err);
     else if (cli->mode == CLI_REQUEUE)
         rc = queue_requeue(cfg, cli->queue_id, stderr, &err);
-    else
+    else {
+        incoming_pickup(cfg, stderr);   /* system mode: what local users dropped */
         rc = queue_run(cfg, &o, &err);
+    }
     return rc == 0 ? EX_OK : fail(&err);
 }
 
@@ -225,6 +229,8 @@ int main(int argc, char **argv)
     default:
         break;
     }
+    if ((status = handoff_maybe(&cli)) >= 0)
+        return status;
     memset(&cfg, 0, sizeof cfg);
     if (config_load(&cfg, cli.config_file, &err) != 0) {
         /* --version still answers, so that a broken file can be reported */

@@ -259,6 +259,8 @@ static void render_envelope(struct strbuf *b, const struct queue_entry *e)
         put_field(b, "dsn-ret", e->env.dsn_ret);
     if (e->env.dsn_envid)
         put_field(b, "dsn-envid", e->env.dsn_envid);
+    if (e->env.submitter)
+        put_field(b, "submitter", e->env.submitter);
     strbuf_appendf(b, "size: %" PRIu64 "\n", e->size);
     strbuf_appendf(b, "header-size: %" PRIu64 "\n", e->header_len);
     strbuf_appendf(b, "body-size: %" PRIu64 "\n", e->body_size);
@@ -310,6 +312,7 @@ static int parse_field(struct queue_entry *e, const char *key, const char *v)
     STR_FIELD("dsn-notify", e->env.dsn_notify)
     STR_FIELD("dsn-ret", e->env.dsn_ret)
     STR_FIELD("dsn-envid", e->env.dsn_envid)
+    STR_FIELD("submitter", e->env.submitter)
 #undef STR_FIELD
     if (strcmp(key, "8bit") == 0 || strcmp(key, "long-lines") == 0) {
         bool *b = key[0] == '8' ? &e->has_8bit : &e->has_long_lines;
