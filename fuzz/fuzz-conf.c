@@ -1,7 +1,9 @@
 /* fuzz-conf.c - libFuzzer target: arbitrary bytes as a configuration file,
  * through conf_load_from_string (a NUL-terminated copy) and through
  * config_load on a memfd (so NUL bytes, long lines and the permission check
- * are reached too); then account selection on what loaded. */
+ * are reached too), and config_check_load (--check-config: goes on after
+ * each error, then every account's lints and key values); then account
+ * selection on what loaded. */
 #include "config.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 #include "conf.h"
+#include "checkconf.h"
 
 static void check_loaded(int rc, struct config *cfg, const struct mo_err *err)
 {
@@ -42,6 +45,31 @@ static void check_loaded(int rc, struct config *cfg, const struct mo_err *err)
         abort();
 }
 
+/* The keep-going load: never fails but for memory, and whatever account it
+ * builds can be linted and printed. */
+static void check_all(const char *path)
+{
+    struct config cfg;
+    struct mo_err err = { 0, "" };
+    char **lines = NULL, value[512];
+    size_t n = 0;
+
+    if (config_check_load(&cfg, path, &err) != 0)
+        abort();
+    for (size_t i = 0; i < cfg.n_problems; i++)
+        if (cfg.problems[i] == NULL || cfg.problems[i][0] == '\0')
+            abort();
+    for (size_t i = 0; i < cfg.n_accounts; i++) {
+        checkconf_account(&cfg.accounts[i], &lines, &n);
+        for (size_t k = 0; k < conf_n_account_keys(); k++)
+            conf_account_value(&cfg.accounts[i], k, value, sizeof value);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+    config_free(&cfg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
     struct config cfg;
@@ -64,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         err.msg[0] = '\0';
         check_loaded(config_load(&cfg, path, &err), &cfg, &err);
         config_free(&cfg);
+        check_all(path);
     }
     close(fd);
     return 0;

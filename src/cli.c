@@ -342,6 +342,7 @@ static int parse_long(struct parser *p, const char *arg)
         { "debug", -1 }, { "dry-run", -2 }, { "queue-force", -3 },
         { "read-recipients", -4 }, { "read-envelope-from", -5 }, { "browser", -6 },
         { "queue-due", -7 }, { "login", CLI_LOGIN },
+        { "connect", -8 }, { "check-config", CLI_CHECK_CONFIG },
         { "serverinfo", CLI_SERVERINFO }, { "store-password", CLI_STORE_PASSWORD },
         { "forget-password", CLI_FORGET_PASSWORD }, { "version", CLI_VERSION },
         { "help", CLI_HELP },
@@ -365,6 +366,7 @@ static int parse_long(struct parser *p, const char *arg)
         case -5: o->read_envelope_from = true; return 0;
         case -6: o->browser = true; return 0;
         case -7: o->queue_due = true; return set_mode(p, CLI_FLUSH_QUEUE, arg);
+        case -8: o->connect = true; return 0;
         case CLI_HELP: p->help = true; return 0;
         case CLI_VERSION: p->version = true; return 0;
         default:
@@ -394,6 +396,8 @@ static int finish(struct parser *p)
         o->import_file = o->recipients[0];
         o->n_recipients = 0;
     }
+    if (o->connect && o->mode != CLI_CHECK_CONFIG)
+        return usage(p, "%s", _("option --connect needs --check-config"));
     if (o->browser && o->mode != CLI_LOGIN)
         return usage(p, "%s", _("option --browser needs --login"));
     if (o->queue_due && (o->queue_force || o->queue_id != NULL))
@@ -452,6 +456,8 @@ void cli_print_help(const char *progname)
             "  -d, --debug        SMTP transcript on stderr (secrets redacted)\n"
             "  --dry-run          print account, envelope and header; send nothing\n"
             "  --serverinfo       print the server's greeting, TLS and capabilities\n"
+            "  --check-config     check every file and account; send nothing\n"
+            "  --connect          with --check-config: also log in to each server\n"
             "  --store-password   store the account's password in the keyring\n"
             "  --forget-password  remove the account's password (and OAuth 2 token)\n"
             "  --login            OAuth 2: sign in (device code) and store the token\n"

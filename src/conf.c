@@ -78,6 +78,10 @@ struct loader {
     int line;
     int password_line;      /* a password key in this file, or 0 */
     bool failed;
+    bool keep_going;        /* --check-config: record problems, go on */
+    bool skip_keys;         /* keep_going: the current section was refused */
+    bool skip_file;         /* keep_going: the rest of this file is not INI */
+    struct config *cfg;     /* keep_going: where problems go */
     struct mo_err *err;
 };
 
@@ -127,6 +131,24 @@ static const struct entry *section_get(const struct section *s, const char *key)
 
 /* ---------------------------------------------------------------- errors */
 
+static void add_problem(struct loader *ld, char *text)
+{
+    struct config *c = ld->cfg;
+
+    c->problems = xreallocarray(c->problems, c->n_problems + 1, sizeof *c->problems);
+    c->problems[c->n_problems++] = text;
+}
+
+/* An error that is not at a line (a file that cannot be read): kept as a
+ * problem when going on, else returned. */
+static int fail_file(struct loader *ld)
+{
+    if (!ld->keep_going)
+        return -1;
+    add_problem(ld, xstrdup(ld->err->msg));
+    return 0;
+}
+
 static int fail_at(struct loader *ld, const char *file, int line, const char *key,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static int fail_at(struct loader *ld, const char *file, int line, const char *key,
@@ -138,6 +160,12 @@ static int fail_at(struct loader *ld, const char *file, int line, const char *ke
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
+    if (ld->keep_going) {
+        char *p = key != NULL ? xasprintf("%s:%d: %s: %s", file, line, key, why)
+                              : xasprintf("%s:%d: %s", file, line, why);
+        add_problem(ld, p);
+        return -1;
+    }
     ld->failed = true;
     if (key != NULL)
         return mo_err_set(ld->err, EX_CONFIG, "%s:%d: %s: %s", file, line, key, why);
@@ -700,6 +728,8 @@ static void account_free(struct account *a)
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free(*strings[i]);
+    free(a->origin);
+    free(a->overridden);
     secret_free(a->password);
     memset(a, 0, sizeof *a);
 }
@@ -766,18 +796,69 @@ static int begin_section(struct loader *ld, const char *line)
     ld->cur->name = acct ? xstrdup(acct) : NULL;
     ld->cur->file = xstrdup(ld->file);
     ld->cur->line = ld->line;
+    ld->skip_keys = false;
     return 0;
 }
 
+/* msmtp's commands: a line starting with one of them and no '=' means the
+ * file is in msmtp's syntax. */
+static bool msmtp_word(const char *w, size_t n)
+{
+    static const char *const words[] = {
+        "defaults", "account", "host", "port", "from", "auth", "user",
+        "password", "passwordeval", "tls", "tls_starttls", "tls_trust_file",
+        "tls_certcheck", "tls_fingerprint", "tls_key_file", "tls_cert_file",
+        "tls_crl_file", "tls_host_override", "tls_min_dh_prime_bits",
+        "tls_priorities", "logfile", "logfile_time_format", "syslog", "domain",
+        "timeout", "protocol", "aliases", "maildomain", "dsn_notify",
+        "dsn_return", "add_missing_from_header", "add_missing_date_header",
+        "remove_bcc_headers", "undisclosed_recipients", "set_from_header",
+        "allow_from_override", "auto_from", "eval", "source_ip", "proxy_host",
+        "proxy_port", "socket", "ntlmdomain",
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && memcmp(words[i], w, n) == 0)
+            return true;
+    return false;
+}
+
+/* A line that is neither blank, a comment, a section nor "key = value" (or
+ * inih's "key: value"): the error names this very line, and says when it
+ * is msmtp's syntax (an msmtp command before any [section]). The line's text is not quoted: it may be a password. */
+static int check_syntax(struct loader *ld, const char *str)
+{
+    size_t n = strcspn(str, " \t\r\n=:");
+    const char *p = str + n;
+
+    if (*str == '\0' || strchr(";#[\r\n", *str) != NULL)
+        return 0;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (n > 0 && (*p == '=' || *p == ':'))
+        return 0;
+    if (ld->here.n == 0 && msmtp_word(str, n)) {
+        char word[32];
+        snprintf(word, sizeof word, "%.*s", (int)n, str);
+        fail_at(ld, ld->file, ld->line, NULL,
+                _("this looks like an msmtp file (\"%s\" without '='): convert it with mailout --import-msmtprc %s"),
+                word, ld->file);
+        ld->skip_file = true;
+        return -1;
+    }
+    return fail_at(ld, ld->file, ld->line, NULL, "%s",
+                   _("syntax error (expected key = value, a comment or [section])"));
+}
+
 /* inih's reader: one line per call, counted, leading blanks removed (so that
- * inih never sees a multi-line continuation), section headers noted. */
+ * inih never sees a multi-line continuation), section headers noted. When
+ * going on after errors, a bad line reaches inih as a blank one. */
 static char *read_line(char *str, int num, void *stream)
 {
     struct loader *ld = stream;
     const char *start, *nl;
     size_t n;
 
-    if (ld->failed || ld->pos >= ld->len)
+    if (ld->failed || ld->skip_file || ld->pos >= ld->len)
         return NULL;
     start = ld->data + ld->pos;
     nl = memchr(start, '\n', ld->len - ld->pos);
@@ -791,12 +872,24 @@ static char *read_line(char *str, int num, void *stream)
     if (num < 3 || n > CONF_MAX_LINE || n + 1 > (size_t)num) {
         fail_at(ld, ld->file, ld->line, NULL, _("line longer than %d bytes"),
                 (num < CONF_MAX_LINE + 2 ? num - 2 : CONF_MAX_LINE));
-        return NULL;
+        if (!ld->keep_going || num < 3)
+            return NULL;
+        str[0] = '\0';
+        return str;
     }
     memcpy(str, start, n);
     str[n] = '\0';
-    if (str[0] == '[' && begin_section(ld, str) != 0)
-        return NULL;
+    if (check_syntax(ld, str) != 0) {
+        str[0] = '\0';
+        return ld->keep_going && !ld->skip_file ? str : NULL;
+    }
+    if (str[0] == '[' && begin_section(ld, str) != 0) {
+        if (!ld->keep_going)
+            return NULL;
+        ld->cur = NULL;     /* its keys are not checked against a wrong table */
+        ld->skip_keys = true;
+        str[0] = '\0';
+    }
     return str;
 }
 
@@ -810,18 +903,22 @@ static int on_key(void *user, const char *section, const char *name, const char 
     (void)section;      /* ours is ld->cur, which inih cannot truncate */
     if (ld->failed)
         return 0;
+    /* going on after an error, inih is told the line was fine */
+    int bad = ld->keep_going ? 1 : 0;
+    if (ld->skip_keys)
+        return 1;
     if (ld->cur == NULL)
         return fail_at(ld, ld->file, ld->line, name, "%s",
-                       _("key outside a section (start with [mailout], [defaults] or [account NAME])")), 0;
+                       _("key outside a section (start with [mailout], [defaults] or [account NAME])")), bad;
     k = keydef_for(ld->cur->kind, name);
     if (k == NULL)
         return fail_at(ld, ld->file, ld->line, name, _("unknown key in %s"),
-                       section_label(ld->cur, label, sizeof label)), 0;
+                       section_label(ld->cur, label, sizeof label)), bad;
     if (section_get(ld->cur, name) != NULL)
         return fail_at(ld, ld->file, ld->line, name, _("set twice in %s"),
-                       section_label(ld->cur, label, sizeof label)), 0;
+                       section_label(ld->cur, label, sizeof label)), bad;
     if (parse_value(k->type, value, &v, why, sizeof why) != 0)
-        return fail_at(ld, ld->file, ld->line, name, "%s", why), 0;
+        return fail_at(ld, ld->file, ld->line, name, "%s", why), bad;
     if (is_string_type(k->type))
         secret_free(v.s);
     if (strcmp(name, "password") == 0)
@@ -948,6 +1045,7 @@ static int parse_text(struct loader *ld, const char *name, const char *data, siz
     ld->line = 0;
     ld->cur = NULL;
     ld->password_line = 0;
+    ld->skip_keys = ld->skip_file = false;
     if (check_nul(ld, data, len) != 0)
         return -1;
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
@@ -959,7 +1057,7 @@ static int parse_text(struct loader *ld, const char *name, const char *data, siz
         return -1;
     if (rc == -2)
         return mo_err_set(ld->err, EX_OSERR, "%s", _("out of memory"));
-    if (rc != 0)
+    if (rc != 0 && !ld->keep_going)
         return fail_at(ld, name, rc, NULL, "%s",
                        _("syntax error (expected key = value, a comment or [section])"));
     return 0;
@@ -972,14 +1070,20 @@ static int load_file(struct loader *ld, struct config *cfg, const char *path, bo
     struct stat st;
     int rc = read_config_file(ld, path, missing_ok, &data, &len, &st);
 
-    if (rc <= 0)
-        return rc;
+    if (rc < 0)
+        return fail_file(ld);
+    if (rc == 0)
+        return 0;
     rc = parse_text(ld, path, data, len);
     OPENSSL_cleanse(data, len);     /* it may hold a password */
     free(data);
-    if (rc == 0 && ld->password_line != 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
-        rc = fail_at(ld, path, ld->password_line, "password",
-                     _("this file holds a password and is readable by others; run chmod 600 %s"), path);
+    if (rc != 0 && ld->keep_going && !ld->failed)
+        rc = 0;     /* a NUL byte: reported; what came before it is checked */
+    if (rc == 0 && ld->password_line != 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0
+            && fail_at(ld, path, ld->password_line, "password",
+                       _("this file holds a password and is readable by others; run chmod 600 %s"), path) != 0
+            && !ld->keep_going)
+        rc = -1;
     if (rc != 0) {
         discard_file(ld);
         return -1;
@@ -992,14 +1096,43 @@ static int load_file(struct loader *ld, struct config *cfg, const char *path, bo
 
 /* ------------------------------------------------------------ resolving */
 
-static void apply_section(void *base, const struct section *s)
+#define N_ACCOUNT_KEYS (sizeof account_keys / sizeof account_keys[0])
+
+/* The file name as kept in cfg->files, which outlives the sections. */
+static const char *interned_file(const struct config *cfg, const char *file)
+{
+    for (size_t i = 0; i < cfg->n_files; i++)
+        if (strcmp(cfg->files[i], file) == 0)
+            return cfg->files[i];
+    return NULL;
+}
+
+static void note_origin(const struct config *cfg, struct account *a, size_t k,
+                        const struct section *s, int line)
+{
+    char label[NAME_MAX_LEN + 16];
+
+    a->overridden[k] = a->origin[k];
+    a->origin[k].file = interned_file(cfg, s->file);
+    a->origin[k].line = line;
+    snprintf(a->origin[k].section, sizeof a->origin[k].section, "%s",
+             section_label(s, label, sizeof label));
+}
+
+/* Applies the section's values to base (a struct account or config); for an
+ * account, notes where each value came from. */
+static void apply_section(const struct config *cfg, void *base, struct account *a,
+                          const struct section *s)
 {
     for (size_t i = 0; i < s->n_entries; i++) {
         const struct keydef *k = keydef_for(s->kind, s->entries[i].key);
         char why[512];
         union val v;
-        if (k != NULL && parse_value(k->type, s->entries[i].value, &v, why, sizeof why) == 0)
-            store(base, k, &v);
+        if (k == NULL || parse_value(k->type, s->entries[i].value, &v, why, sizeof why) != 0)
+            continue;
+        store(base, k, &v);
+        if (a != NULL && k >= account_keys && k < account_keys + N_ACCOUNT_KEYS)
+            note_origin(cfg, a, (size_t)(k - account_keys), s, s->entries[i].line);
     }
 }
 
@@ -1088,10 +1221,12 @@ static int build_account(struct loader *ld, struct section *s,
     a->name = xstrdup(s->name);
     a->file = xstrdup(s->file);
     a->line = s->line;
+    a->origin = xcalloc(N_ACCOUNT_KEYS, sizeof *a->origin);
+    a->overridden = xcalloc(N_ACCOUNT_KEYS, sizeof *a->overridden);
     if (defaults != NULL)
-        apply_section(a, defaults);
+        apply_section(ld->cfg, a, a, defaults);
     for (size_t i = 0; i < n; i++)
-        apply_section(a, chain[i]);
+        apply_section(ld->cfg, a, a, chain[i]);
     free(chain);
     if (a->host == NULL)
         return fail_at(ld, s->file, s->line, "host",
@@ -1118,7 +1253,7 @@ static int build_config(struct loader *ld, struct config *cfg)
     size_t n = 0;
 
     if (mo != NULL)
-        apply_section(cfg, mo);
+        apply_section(cfg, cfg, NULL, mo);
     if (cfg->queue_dir == NULL)
         cfg->queue_dir = config_default_queue_dir();
     /* root logs to syslog (facility mail) unless told otherwise (mailout(1) LOG) */
@@ -1136,6 +1271,8 @@ static int build_config(struct loader *ld, struct config *cfg)
             continue;
         if (build_account(ld, s, defaults, &cfg->accounts[cfg->n_accounts]) != 0) {
             account_free(&cfg->accounts[cfg->n_accounts]);
+            if (ld->keep_going)
+                continue;       /* reported; the others are still checked */
             return -1;
         }
         cfg->n_accounts++;
@@ -1143,8 +1280,9 @@ static int build_config(struct loader *ld, struct config *cfg)
     if (mo != NULL && cfg->default_account != NULL
             && secset_find(&ld->all, SEC_ACCOUNT, cfg->default_account) == NULL) {
         const struct entry *e = section_get(mo, "default_account");
-        return fail_at(ld, mo->file, e ? e->line : mo->line, "default_account",
-                       _("no account named '%s'"), cfg->default_account);
+        if (fail_at(ld, mo->file, e ? e->line : mo->line, "default_account",
+                    _("no account named '%s'"), cfg->default_account) != 0 && !ld->keep_going)
+            return -1;
     }
     return 0;
 }
@@ -1203,6 +1341,19 @@ int config_load(struct config *cfg, const char *explicit_file, struct mo_err *er
     memset(cfg, 0, sizeof *cfg);
     memset(&ld, 0, sizeof ld);
     ld.err = err;
+    ld.cfg = cfg;
+    return finish_load(&ld, cfg, load_all(&ld, cfg, explicit_file));
+}
+
+int config_check_load(struct config *cfg, const char *explicit_file, struct mo_err *err)
+{
+    struct loader ld;
+
+    memset(cfg, 0, sizeof *cfg);
+    memset(&ld, 0, sizeof ld);
+    ld.err = err;
+    ld.cfg = cfg;
+    ld.keep_going = true;
     return finish_load(&ld, cfg, load_all(&ld, cfg, explicit_file));
 }
 
@@ -1215,6 +1366,7 @@ int conf_load_files(struct config *cfg, const char *const *paths, size_t n,
     memset(cfg, 0, sizeof *cfg);
     memset(&ld, 0, sizeof ld);
     ld.err = err;
+    ld.cfg = cfg;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = load_file(&ld, cfg, paths[i], false);
     return finish_load(&ld, cfg, rc);
@@ -1229,9 +1381,13 @@ int conf_load_from_string(struct config *cfg, const char *name, const char *text
     memset(cfg, 0, sizeof *cfg);
     memset(&ld, 0, sizeof ld);
     ld.err = err;
+    ld.cfg = cfg;
     rc = parse_text(&ld, name, text, strlen(text));
-    if (rc == 0)
+    if (rc == 0) {
         merge_file(&ld);
+        cfg->files = xreallocarray(cfg->files, 1, sizeof *cfg->files);
+        cfg->files[cfg->n_files++] = xstrdup(name);
+    }
     return finish_load(&ld, cfg, rc);
 }
 
@@ -1315,10 +1471,84 @@ void config_free(struct config *cfg)
     for (size_t i = 0; i < cfg->n_files; i++)
         free(cfg->files[i]);
     free(cfg->files);
+    for (size_t i = 0; i < cfg->n_problems; i++)
+        free(cfg->problems[i]);
+    free(cfg->problems);
     free(cfg->default_account);
     free(cfg->aliases);
     free(cfg->logfile);
     free(cfg->queue_dir);
     free(cfg->qualify_domain);
     memset(cfg, 0, sizeof *cfg);
+}
+
+/* ------------------------------------------------------------ origins */
+
+size_t conf_n_account_keys(void)
+{
+    return N_ACCOUNT_KEYS;
+}
+
+const char *conf_account_key(size_t i)
+{
+    return i < N_ACCOUNT_KEYS ? account_keys[i].name : NULL;
+}
+
+const struct conf_origin *conf_key_origin(const struct account *a, const char *name)
+{
+    const struct keydef *k = find_key(account_keys, N_ACCOUNT_KEYS, name);
+
+    if (k == NULL || a->origin == NULL)
+        return NULL;
+    return &a->origin[k - account_keys];
+}
+
+static const char *choice_name(enum vtype t, int v)
+{
+    switch (t) {
+    case V_TLS: return tls_names[v];
+    case V_AUTH: return sasl_mech((enum auth_mech)v)->keyword;
+    case V_PROTO: return proto_names[v];
+    case V_REWRITE: return rewrite_names[v];
+    case V_TRI: return v == TRI_AUTO ? "auto" : v == TRI_ON ? "on" : "off";
+    default: return v ? "on" : "off";
+    }
+}
+
+bool conf_account_value(const struct account *a, size_t i, char *buf, size_t n)
+{
+    const struct keydef *k;
+    const char *field;
+
+    if (i >= N_ACCOUNT_KEYS || n == 0)
+        return false;
+    k = &account_keys[i];
+    field = (const char *)a + k->off;
+    buf[0] = '\0';
+    if (k->type == V_INHERIT) {
+        return false;
+    } else if (is_string_type(k->type)) {
+        const char *v = *(char *const *)(const void *)field;
+        if (v == NULL)
+            return false;
+        /* a command line may carry a secret too ("echo s3cret") */
+        bool hide = strcmp(k->name, "password") == 0 || strstr(k->name, "_command") != NULL;
+        snprintf(buf, n, "%s", hide ? _("(set)") : v);
+    } else if (k->type == V_PORT) {
+        snprintf(buf, n, "%d", account_port(a));
+    } else if (k->type == V_TLSVER) {
+        snprintf(buf, n, "1.%d", a->tls_min_version - 10);
+    } else if (k->type == V_TIMEOUT) {
+        snprintf(buf, n, "%d", a->timeout);
+    } else if (k->type == V_DURATION) {
+        snprintf(buf, n, "%lds", a->max_queue_age);
+    } else if (k->type == V_BOOL) {
+        snprintf(buf, n, "%s", choice_name(k->type, *(const bool *)(const void *)field));
+    } else if (k->type == V_TLS || k->type == V_AUTH || k->type == V_PROTO
+               || k->type == V_TRI || k->type == V_REWRITE) {
+        snprintf(buf, n, "%s", choice_name(k->type, *(const int *)(const void *)field));
+    } else {
+        return false;   /* a type this report does not know: not shown */
+    }
+    return true;
 }

@@ -25,6 +25,13 @@ enum rewrite_mode { REWRITE_LOCAL, REWRITE_OFF, REWRITE_ALWAYS };
 /* message_size_limit's default (mailout(1) CONFIGURATION): 50 MB. */
 #define CONF_DEFAULT_SIZE_LIMIT (50L * 1024 * 1024)
 
+/* Where a key's value came from, for --check-config and --debug. */
+struct conf_origin {
+    const char *file;           /* one of config.files; NULL: built-in default */
+    int line;
+    char section[80];           /* "[defaults]" or "[account NAME]" */
+};
+
 struct account {
     char *name;
     char *host;
@@ -63,6 +70,9 @@ struct account {
     enum rewrite_mode rewrite_from;     /* default local */
     char *file;                 /* where the section was defined, for messages */
     int line;
+    /* per key of conf_account_key(i): the value's origin, and the origin of
+     * the value it replaced (file NULL when it replaced none) */
+    struct conf_origin *origin, *overridden;
 };
 
 struct config {
@@ -78,12 +88,32 @@ struct config {
     size_t n_accounts;
     char **files;               /* the files actually read, in order */
     size_t n_files;
+    /* config_check_load only: every problem found, "FILE:LINE: KEY: why" */
+    char **problems;
+    size_t n_problems;
 };
 
 /* Loads -C FILE alone when explicit_file is set, else the system file then the
  * user file (XDG / $MAILOUT_CONFIG). Missing default files are not an error.
  * Errors are EX_CONFIG and name file, line and key. */
 int config_load(struct config *cfg, const char *explicit_file, struct mo_err *err);
+
+/* As config_load, but goes on after an error: every problem of every file
+ * lands in cfg->problems (the accounts without one are built); returns 0
+ * unless out of memory. For --check-config. */
+int config_check_load(struct config *cfg, const char *explicit_file, struct mo_err *err);
+
+/* The account keys, in the order of account.origin. */
+size_t conf_n_account_keys(void);
+const char *conf_account_key(size_t i);
+
+/* The value of account key i as the file would spell it, into buf; the
+ * password and password_command show as "(set)" (a command may hold a
+ * secret). Returns false when the key is unset. */
+bool conf_account_value(const struct account *a, size_t i, char *buf, size_t n);
+
+/* The origin of key name in a, or NULL for an unknown key. */
+const struct conf_origin *conf_key_origin(const struct account *a, const char *name);
 
 /* Loads exactly these files in order (each must exist), a later section
  * replacing an earlier one, as config_load does with its files. */

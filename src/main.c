@@ -28,6 +28,7 @@
 #include "rewrite.h"
 #include "handoff.h"
 #include "incoming.h"
+#include "checkconf.h"
 
 static int fail(const struct mo_err *e)
 {
@@ -120,6 +121,8 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
         goto out;
     hint = envelope_sender_hint(cli, &msg);
     acct = config_select_account(cfg, cli->account, hint, &err);
+    if (acct != NULL && cli->debug)
+        checkconf_describe(stderr, cfg, acct, cli->account, hint);
     free(hint);
     if (acct == NULL)
         goto out;
@@ -224,6 +227,12 @@ int main(int argc, char **argv)
         return EX_OK;
     case CLI_NEWALIASES:
         return EX_OK;
+    case CLI_CHECK_CONFIG:
+        if (cli.connect) {
+            mo_err_set(&err, EX_UNAVAILABLE, "%s", _("--check-config --connect is not available yet; use --check-config and --serverinfo"));
+            return fail(&err);
+        }
+        return checkconf_run(cli.config_file, cli.account, stdout, stderr);
     case CLI_IMPORT_MSMTPRC:    /* reads no mailout configuration */
         return msmtprc_import(cli.import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
     default:

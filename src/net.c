@@ -196,7 +196,14 @@ int net_connect(struct conn **out, const char *host, int port, int timeout_s,
     int r = getaddrinfo(name, portstr, &hints, &res);
     if (r != 0) {
         char *where = format_where(name, port);
-        mo_err_set(err, EX_TEMPFAIL, _("cannot connect to %s: %s"), where, gai_message(r));
+        /* The name does not exist (NXDOMAIN, or no address): a typo in
+         * host, not worth five days of retries. A resolver that does not
+         * answer (EAI_AGAIN) stays temporary. */
+        if (r == EAI_NONAME || r == EAI_NODATA)
+            mo_err_set(err, EX_NOHOST, _("cannot connect to %s: no such host: the name %s does not exist in DNS; check host in the account's configuration"),
+                       where, name);
+        else
+            mo_err_set(err, EX_TEMPFAIL, _("cannot connect to %s: %s"), where, gai_message(r));
         free(where);
         return -1;
     }
@@ -387,6 +394,45 @@ long net_read_line(struct conn *c, char *buf, size_t max, struct mo_err *err)
     }
 }
 
+static bool tls_record_start(const unsigned char *b, size_t n)
+{
+    /* handshake (22) or alert (21), then major version 3 */
+    return n >= 1 && (b[0] == 0x16 || b[0] == 0x15) && (n < 2 || b[1] == 0x03);
+}
+
+int net_peek_greeting(struct conn *c, int wait_s, struct mo_err *err)
+{
+    unsigned char b[2];
+    ssize_t n;
+
+    if (c->tls != NULL)
+        return 0;
+    if (c->in_end > c->in_start) {
+        n = (ssize_t)(c->in_end - c->in_start);
+        memcpy(b, c->in + c->in_start, n > 2 ? 2 : (size_t)n);
+    } else {
+        struct pollfd p = { .fd = c->fd, .events = POLLIN };
+        long long deadline = now_ms() + (long long)wait_s * 1000;
+        int r;
+        do {
+            long long left = deadline - now_ms();
+            r = left > 0 ? poll(&p, 1, (int)left) : 0;
+        } while (r < 0 && errno == EINTR);
+        if (r == 0)
+            return 1;
+        do
+            n = recv(c->fd, b, sizeof b, MSG_PEEK);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0)
+            return 0;   /* closed or an error: the read that follows says so */
+    }
+    if (tls_record_start(b, (size_t)n))
+        return mo_err_set(err, EX_CONFIG,
+                          _("%s sent a TLS record instead of a greeting: it speaks TLS from the start; set tls = implicit"),
+                          c->where);
+    return 0;
+}
+
 bool net_has_buffered_input(const struct conn *c)
 {
     return c->in_end > c->in_start || tls_pending(c->tls);
@@ -408,6 +454,13 @@ int net_start_tls(struct conn *c, const struct tls_config *tc, struct mo_err *er
                           "net_start_tls: TLS already active");
     if (net_flush(c, err) < 0)
         return -1;
+    /* Implicit TLS (nothing sent or read yet) at a server that speaks
+     * first in plain text: a greeting, on a port that expects STARTTLS. */
+    if (c->sent == 0 && c->waits == 0 && c->in_end == 0
+            && (net_has_buffered_input(c) || socket_has_input(c)))
+        return mo_err_set(err, EX_CONFIG,
+                          _("%s greets in plain text before any TLS: this port expects STARTTLS; set tls = starttls"),
+                          c->where);
     if (net_has_buffered_input(c) || socket_has_input(c))
         return mo_err_set(err, EX_PROTOCOL,
                           _("%s sent data before the TLS handshake (possible response "

@@ -19,8 +19,10 @@ struct conn;
 /* Resolves host and tries every address (IPv6 and IPv4) in turn within
  * timeout_s each (<= 0 means 60); that timeout then bounds every later read
  * line, flush and the TLS handshake. "[::1]" is accepted for "::1". Sets
- * TCP_NODELAY. EX_TEMPFAIL on failure (DNS, refused, timeout) with a message
- * naming host:port, the last address tried and the reason. */
+ * TCP_NODELAY. EX_TEMPFAIL on failure (resolver unreachable, refused,
+ * timeout) with a message naming host:port, the last address tried and the
+ * reason; EX_NOHOST when the name does not exist (NXDOMAIN), with the hint
+ * to check host. */
 int net_connect(struct conn **out, const char *host, int port, int timeout_s,
                 struct mo_err *err);
 
@@ -58,6 +60,13 @@ int net_flush(struct conn *c, struct mo_err *err);
  * from host:port" (the timeout bounds the whole line) or "connection closed
  * by server host:port". A NUL byte inside the line is copied as is. */
 long net_read_line(struct conn *c, char *buf, size_t max, struct mo_err *err);
+
+/* Before a plaintext greeting: waits at most wait_s seconds for the
+ * server's first bytes, reading none. 0: they came (or the connection
+ * ended: the next read says so); 1: nothing within wait_s, for the caller
+ * to judge (a server on port 465 waiting for our TLS ClientHello); -1 with
+ * EX_CONFIG when they are a TLS record: the port speaks TLS from the start. */
+int net_peek_greeting(struct conn *c, int wait_s, struct mo_err *err);
 
 /* True when bytes from the server are already buffered (read but unused). */
 bool net_has_buffered_input(const struct conn *c);

@@ -210,9 +210,42 @@ static int start_tls(struct smtp_session *s, struct mo_err *err)
 
 /* ------------------------------------------------------------ greeting, EHLO */
 
+/* Seconds a server on port 465 gets to greet in plain text before mailout
+ * says it speaks TLS from the start: it waits for our ClientHello. */
+#define TLS_PORT_GREETING_WAIT 5
+
+/* Before a plain-text greeting: a server that sends a TLS record, or one
+ * on port 465 that stays silent, is a tls = starttls mistake, found in
+ * seconds instead of after the whole timeout. */
+static int greeting_mixup(struct smtp_session *s, struct mo_err *err)
+{
+    int timeout = s->acct->timeout > 0 ? s->acct->timeout : 60;
+    bool tls_port = account_port(s->acct) == 465;
+    int wait = tls_port && timeout > TLS_PORT_GREETING_WAIT ? TLS_PORT_GREETING_WAIT : timeout;
+    int r;
+
+    if (net_is_tls(s->c))
+        return 0;
+    if ((r = net_peek_greeting(s->c, wait, err)) == 0)
+        return 0;
+    if (r == 1 && tls_port)
+        mo_err_set(err, EX_CONFIG,
+                   _("no greeting from %s within %d s: port 465 speaks TLS from the start; set tls = implicit"),
+                   s->acct->host, wait);
+    else if (r == 1)
+        mo_err_set(err, EX_TEMPFAIL,
+                   _("timed out after %d s waiting for the greeting of %s (if this port speaks TLS from the start, set tls = implicit)"),
+                   wait, s->acct->host);
+    mo_err_prefix(err, "%s", smtp_stage_name(s));
+    smtp_set_phase(s, PH_BROKEN);
+    return -1;
+}
+
 static int greeting(struct smtp_session *s, struct mo_err *err)
 {
     smtp_set_phase(s, PH_GREETING);
+    if (greeting_mixup(s, err) != 0)
+        return -1;
     /* Wait: RFC 5321 §3.1 — the client must not talk before the greeting. */
     if (smtp_read_reply(s, false, err) != 0)
         return -1;

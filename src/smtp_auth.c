@@ -11,6 +11,7 @@
 #include "sasl.h"
 #include "smtp_session.h"
 #include "smtp_auth.h"
+#include "hints.h"
 
 /* Largest decoded SASL challenge we accept (RFC 4954 line limit 12288). */
 #define SASL_CHALLENGE_MAX 12288
@@ -210,6 +211,8 @@ static int auth_failed(const struct smtp_session *s, struct sasl_client *sc,
     if (s->mech == AUTH_XOAUTH2 || s->mech == AUTH_OAUTHBEARER)
         snprintf(hint, sizeof hint, _("check user and the token (password_command) of account %s"),
                  s->acct->name);
+    else if (s->reply.code == 535 && hint_auth_refused(s->acct->host) != NULL)
+        snprintf(hint, sizeof hint, "%s", hint_auth_refused(s->acct->host));
     else
         snprintf(hint, sizeof hint, _("check user and password of account %s"), s->acct->name);
     if (detail)

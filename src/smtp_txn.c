@@ -11,6 +11,7 @@
 #include "codec.h"
 #include "smtp_data.h"
 #include "smtp_session.h"
+#include "hints.h"
 #include "smtp_auth.h"
 
 /* Encoding steps: large enough that a write carries many TCP segments. */
@@ -203,8 +204,15 @@ static void mail_reply(struct smtp_session *s, struct txn *t)
     if (s->reply.code == 250)
         return;
     what = xasprintf(_("sender <%s> refused"), t->env->sender);
-    hint = smtp_code_class(s->reply.code) == 5
-           ? xasprintf(_("check -f or the from of account %s"), s->acct->name) : NULL;
+    hint = NULL;
+    if (smtp_code_class(s->reply.code) == 5) {
+        char one[512];
+        const char *owned;
+        reply_oneline(&s->reply, one, sizeof one);
+        owned = hint_sender_refused(one);
+        hint = owned != NULL ? xstrdup(owned)
+                             : xasprintf(_("check -f or the from of account %s"), s->acct->name);
+    }
     smtp_reply_error(s, what, hint, &e);
     free(what);
     free(hint);

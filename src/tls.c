@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -27,6 +28,9 @@ struct tls_session {
     bool pin_mismatch;          /* set by verify_cb */
     bool have_leaf_fp;
     char leaf_fp[104];          /* "SHA256:..." of the server's certificate */
+    bool pin_dates;             /* the pin matched, the dates did not */
+    char leaf_names[256];       /* the names the certificate carries */
+    char leaf_from[32], leaf_until[32];     /* its validity, for messages */
     unsigned round_trips;       /* see tls_round_trips */
     uint64_t written_at_read;   /* socket bytes written at the last counted read */
 };
@@ -109,6 +113,81 @@ static bool is_ip_literal(const char *name)
     return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
 }
 
+static void format_time(const ASN1_TIME *t, char *out, size_t max)
+{
+    struct tm tm;
+
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1
+            || strftime(out, max, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(out, max, "?");
+}
+
+static void add_name(char *out, size_t max, const char *name, size_t n)
+{
+    size_t used = strlen(out);
+
+    if (n == 0 || used + n + 3 >= max || memchr(name, '\0', n) != NULL)
+        return;
+    snprintf(out + used, max - used, "%s%.*s", used ? ", " : "", (int)n, name);
+}
+
+/* The DNS names and addresses of the certificate's subjectAltName (or its
+ * CN when it has none), comma-separated, for the name-mismatch hint. */
+static void leaf_names(X509 *leaf, char *out, size_t max)
+{
+    GENERAL_NAMES *sans = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+    char ip[64];
+
+    out[0] = '\0';
+    for (int i = 0; sans != NULL && i < sk_GENERAL_NAME_num(sans); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+        const unsigned char *d;
+        int len;
+        if (g->type == GEN_DNS) {
+            d = ASN1_STRING_get0_data(g->d.dNSName);
+            add_name(out, max, (const char *)d, (size_t)ASN1_STRING_length(g->d.dNSName));
+        } else if (g->type == GEN_IPADD) {
+            d = ASN1_STRING_get0_data(g->d.iPAddress);
+            len = ASN1_STRING_length(g->d.iPAddress);
+            if (inet_ntop(len == 16 ? AF_INET6 : AF_INET, d, ip, sizeof ip) != NULL
+                    && (len == 4 || len == 16))
+                add_name(out, max, ip, strlen(ip));
+        }
+    }
+    GENERAL_NAMES_free(sans);
+    if (out[0] == '\0') {
+        char cn[256];
+        if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName,
+                                      cn, sizeof cn) > 0)
+            add_name(out, max, cn, strlen(cn));
+    }
+}
+
+/* What the error messages need to know of the server's certificate. */
+static void note_leaf(struct tls_session *ts, X509 *leaf)
+{
+    format_time(X509_get0_notBefore(leaf), ts->leaf_from, sizeof ts->leaf_from);
+    format_time(X509_get0_notAfter(leaf), ts->leaf_until, sizeof ts->leaf_until);
+    leaf_names(leaf, ts->leaf_names, sizeof ts->leaf_names);
+}
+
+/* A pin names one certificate; it stands in for the chain and the name,
+ * but not for the dates: an expired or not yet valid certificate is
+ * refused even when pinned (mailout(1), TLS). */
+static int pinned_dates(X509_STORE_CTX *sctx, struct tls_session *ts, X509 *leaf)
+{
+    if (X509_cmp_current_time(X509_get0_notAfter(leaf)) < 0) {
+        X509_STORE_CTX_set_error(sctx, X509_V_ERR_CERT_HAS_EXPIRED);
+    } else if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
+        X509_STORE_CTX_set_error(sctx, X509_V_ERR_CERT_NOT_YET_VALID);
+    } else {
+        X509_STORE_CTX_set_error(sctx, X509_V_OK);
+        return 1;
+    }
+    ts->pin_dates = true;
+    return 0;
+}
+
 /* Replaces OpenSSL's chain verification so that a pinned fingerprint can
  * accept a certificate whose chain is not trusted (as msmtp does) and a
  * mismatch is refused during the handshake, before anything is sent. */
@@ -130,12 +209,20 @@ static int verify_cb(X509_STORE_CTX *sctx, void *arg)
         format_fp(md, mdlen, ts->leaf_fp, sizeof ts->leaf_fp);
         ts->have_leaf_fp = true;
     }
+    if (leaf != NULL)
+        note_leaf(ts, leaf);
+    int e = X509_STORE_CTX_get_error(sctx);
+    X509 *bad = X509_STORE_CTX_get_current_cert(sctx);
+    if (ok <= 0 && bad != NULL && bad != leaf
+            && (e == X509_V_ERR_CERT_HAS_EXPIRED || e == X509_V_ERR_CERT_NOT_YET_VALID)) {
+        /* a CA of the chain is out of its dates: show its dates */
+        format_time(X509_get0_notBefore(bad), ts->leaf_from, sizeof ts->leaf_from);
+        format_time(X509_get0_notAfter(bad), ts->leaf_until, sizeof ts->leaf_until);
+    }
     if (!ts->has_pin)
         return ok > 0;
-    if (have_md && CRYPTO_memcmp(md, ts->pin, FP_LEN) == 0) {
-        X509_STORE_CTX_set_error(sctx, X509_V_OK);
-        return 1;
-    }
+    if (have_md && CRYPTO_memcmp(md, ts->pin, FP_LEN) == 0)
+        return pinned_dates(sctx, ts, leaf);
     ts->pin_mismatch = true;
     X509_STORE_CTX_set_error(sctx, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
@@ -306,6 +393,23 @@ fail:
     return NULL;
 }
 
+/* Expired or not yet valid: the dates, and what to check; never "pin it"
+ * (a pin does not accept it either). */
+static void dates_error(struct tls_session *ts, long v, struct mo_err *err)
+{
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+
+    if (gmtime_r(&t, &tm) == NULL || strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(now, sizeof now, "?");
+    mo_err_set(err, EX_NOPERM,
+               v == X509_V_ERR_CERT_HAS_EXPIRED
+               ? _("TLS certificate of %s has expired: valid from %s until %s, and it is now %s; check the server's certificate or this machine's clock")
+               : _("TLS certificate of %s is not valid yet: valid from %s until %s, and it is now %s; check the server's certificate or this machine's clock"),
+               ts->name, ts->leaf_from, ts->leaf_until, now);
+}
+
 static void verify_error(struct tls_session *ts, struct mo_err *err)
 {
     long v = SSL_get_verify_result(ts->ssl);
@@ -317,10 +421,33 @@ static void verify_error(struct tls_session *ts, struct mo_err *err)
                    ts->name, fp);
         return;
     }
-    mo_err_set(err, EX_NOPERM,
-               _("TLS certificate verification failed for %s: %s (set tls_trust_file to the CA "
-                 "that signed it, or pin it with tls_fingerprint = %s after checking it)"),
-               ts->name, X509_verify_cert_error_string(v), fp);
+    switch (v) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        dates_error(ts, v, err);
+        return;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        mo_err_set(err, EX_NOPERM,
+                   _("TLS certificate of %s is for %s, not for %s: set host to one of those names, "
+                     "or tls_server_name = NAME if this is the right server"),
+                   ts->name, ts->leaf_names[0] ? ts->leaf_names : "?", ts->name);
+        return;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        mo_err_set(err, EX_NOPERM,
+                   _("TLS certificate verification failed for %s: %s (set tls_trust_file to the CA "
+                     "that signed it, or pin it with tls_fingerprint = %s after checking it)"),
+                   ts->name, X509_verify_cert_error_string(v), fp);
+        return;
+    default:
+        mo_err_set(err, EX_NOPERM, _("TLS certificate verification failed for %s: %s"),
+                   ts->name, X509_verify_cert_error_string(v));
+        return;
+    }
 }
 
 /* Maps an OpenSSL failure to one of the tls_io results. */
@@ -372,6 +499,15 @@ static enum tls_io io_result(struct tls_session *ts, int r, bool handshake,
             return TLS_IO_CLOSED;
         mo_err_set(err, EX_TEMPFAIL,
                    _("connection closed by server during the TLS handshake with %s"), ts->name);
+        return TLS_IO_ERROR;
+    }
+    /* A plain-text greeting ("220 ...") read as a TLS record: the port
+     * expects STARTTLS. A mistake of the configuration, found at once. */
+    if (handshake && ERR_GET_REASON(pe) == SSL_R_WRONG_VERSION_NUMBER) {
+        ERR_clear_error();
+        mo_err_set(err, EX_CONFIG,
+                   _("TLS handshake with %s failed: the server answered in plain text (wrong version number), so this port expects STARTTLS: set tls = starttls"),
+                   ts->name);
         return TLS_IO_ERROR;
     }
     mo_err_set(err, EX_PROTOCOL, handshake ? _("TLS handshake with %s failed: %s")

@@ -601,6 +601,63 @@ static void test_files(void)
     is_str(err.msg, "/dev/zero is not a regular file", "  message");
 }
 
+/* msmtp's syntax: the first line that is not INI is named, with the hint. */
+static void test_msmtp(void)
+{
+    bad("# msmtp\ndefaults\nauth on\n\naccount gmail\nhost smtp.gmail.com\n"
+        "tls_fingerprint AB:CD\n",
+        "t.ini:2: this looks like an msmtp file (\"defaults\" without '='): convert it with mailout --import-msmtprc t.ini",
+        "msmtp file");
+    bad("account gmail\nhost h\n",
+        "t.ini:1: this looks like an msmtp file (\"account\" without '='): convert it with mailout --import-msmtprc t.ini",
+        "msmtp file starting with account");
+    /* a later line inih would take for "key: value" is not the one named */
+    bad("[account a]\nhost = h\nfoo bar\nx = 1\ntls_fingerprint AB:CD\n",
+        "t.ini:3: syntax error (expected key = value, a comment or [section])",
+        "first bad line named, not a later one");
+}
+
+/* config_check_load: every problem of every file, the good accounts built,
+ * each key's origin through [defaults] and inherit. */
+static void test_check_load(void)
+{
+    const char *path = write_file("check.ini",
+        "[defaults]\nport = 465\ntimeout = 20\n"
+        "[account a]\nhost = h\nprot = 1\ntimeout = 30\n"
+        "[weird]\nx = 1\n"
+        "[account b]\ninherit = a\ntls = implicit\nport = 99999\n"
+        "[account c]\ninherit = nowhere\nhost = h\n"
+        "bad line\n", 0600);
+    const struct account *a, *b;
+    const struct conf_origin *o;
+
+    config_free(&cfg);
+    memset(&err, 0, sizeof err);
+    is_int(config_check_load(&cfg, path, &err), 0, "check load: returns 0 with problems");
+    is_int((int)cfg.n_problems, 5, "check load: all five problems found");
+    if (cfg.n_problems == 5) {
+        ok(strstr(cfg.problems[0], "check.ini:6: prot: unknown key") != NULL, "  unknown key: %s", cfg.problems[0]);
+        ok(strstr(cfg.problems[1], "check.ini:8: unknown section [weird]") != NULL, "  section: %s", cfg.problems[1]);
+        ok(strstr(cfg.problems[2], "check.ini:13: port: '99999'") != NULL, "  bad value: %s", cfg.problems[2]);
+        ok(strstr(cfg.problems[3], "check.ini:17: syntax error") != NULL, "  syntax: %s", cfg.problems[3]);
+        ok(strstr(cfg.problems[4], "check.ini:15: inherit: no account named 'nowhere'") != NULL, "  inherit: %s", cfg.problems[4]);
+    }
+    is_int((int)cfg.n_accounts, 2, "check load: the two good accounts are built");
+    a = find_acct("a");
+    b = find_acct("b");
+    ok(a != NULL && b != NULL, "  a and b");
+    if (a == NULL || b == NULL)
+        return;
+    o = conf_key_origin(a, "timeout");
+    ok(o->file != NULL && o->line == 7 && strcmp(o->section, "[account a]") == 0, "  a's timeout from line 7");
+    ok(a->overridden[conf_key_origin(a, "timeout") - a->origin].line == 3, "  overriding [defaults] line 3");
+    o = conf_key_origin(b, "timeout");
+    ok(o->line == 7 && strcmp(o->section, "[account a]") == 0, "  b's timeout inherited from [account a]");
+    o = conf_key_origin(b, "port");
+    ok(o->line == 2 && strcmp(o->section, "[defaults]") == 0, "  b's port from [defaults] (its own was bad)");
+    ok(conf_key_origin(b, "auth")->file == NULL, "  auth: built-in default");
+}
+
 int main(void)
 {
     if (mkdtemp(dir) == NULL)
@@ -614,6 +671,8 @@ int main(void)
     test_helpers();
     test_files();
     test_user_path();
+    test_msmtp();
+    test_check_load();
     config_free(&cfg);
     {
         char *cmd = xasprintf("rm -rf '%s'", dir);
