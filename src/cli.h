@@ -17,6 +17,7 @@ enum cli_mode {
     CLI_STORE_PASSWORD,   /* --store-password */
     CLI_FORGET_PASSWORD,  /* --forget-password */
     CLI_QUEUE_DELETE,     /* --queue-delete ID */
+    CLI_LOGIN,            /* --login [--browser]: OAuth 2 */
     CLI_IMPORT_MSMTPRC,   /* --import-msmtprc [FILE] */
     CLI_REQUEUE,          /* --requeue ID */
     CLI_VERSION,
@@ -46,6 +47,7 @@ struct cli {
     bool queue_force;           /* --queue-force: the same as -q */
     bool queue_due;             /* --queue-due: only messages whose back-off
                                  * has passed */
+    bool browser;               /* --browser (with --login) */
     char **recipients;          /* points into argv; not owned */
     size_t n_recipients;
 };
