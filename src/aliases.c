@@ -37,6 +37,7 @@ struct alias_entry {
 
 struct aliases {
     char *path;
+    char *qualify_domain;   /* unknown names become name@this; NULL: EX_NOUSER */
     struct alias_entry *e;
     size_t n, cap;
 };
@@ -69,6 +70,7 @@ void aliases_free(struct aliases *al)
         entry_free(&al->e[i]);
     free(al->e);
     free(al->path);
+    free(al->qualify_domain);
     free(al);
 }
 
@@ -380,6 +382,16 @@ static int add_result(struct resolver *r, const char *addr)
     return 0;
 }
 
+/* A name with no alias and no default, once qualify_domain is set. */
+static int add_qualified(struct resolver *r, const char *name)
+{
+    char *q = xasprintf("%s@%s", name, r->al->qualify_domain);
+    int rc = add_result(r, q);
+
+    free(q);
+    return rc;
+}
+
 /* Finds the entry for a local name, falling back to "default" unless that
  * is what is being expanded already. */
 static int find_entry(struct resolver *r, const char *name, long *idx)
@@ -395,6 +407,8 @@ static int find_entry(struct resolver *r, const char *name, long *idx)
         *idx = def;
         return 0;
     }
+    if (al->qualify_domain != NULL)
+        return 0;       /* *idx is -1: the caller qualifies the name */
     if (al->path[0] == '\0')
         return mo_err_set(r->err, EX_NOUSER,
                           _("unknown local name \"%s\" (no domain, and no aliases file is configured)"),
@@ -453,6 +467,8 @@ static int step(struct resolver *r)
         return add_result(r, target);
     if (find_entry(r, target, &idx) != 0)
         return mo_err_prefix(r->err, _("%s:%u: alias \"%s\""), r->al->path, e->line, e->name);
+    if (idx < 0)
+        return add_qualified(r, target);
     return push(r, target, (size_t)idx);
 }
 
@@ -478,6 +494,11 @@ int aliases_resolve(const struct aliases *al, const char *name, char ***out,
     }
     if (find_entry(&r, name, &idx) != 0)
         return -1;
+    if (idx < 0) {
+        *out = xreallocarray(*out, *n_out + 1, sizeof **out);
+        (*out)[(*n_out)++] = xasprintf("%s@%s", name, al->qualify_domain);
+        return 0;
+    }
     r.done = xcalloc(al->n, sizeof *r.done);
     rc = push(&r, name, (size_t)idx);
     while (rc == 0 && r.depth > 0)
@@ -489,4 +510,10 @@ int aliases_resolve(const struct aliases *al, const char *name, char ***out,
             free((*out)[--*n_out]);
     }
     return rc;
+}
+
+void aliases_set_qualify_domain(struct aliases *al, const char *domain)
+{
+    free(al->qualify_domain);
+    al->qualify_domain = domain && domain[0] ? xstrdup(domain) : NULL;
 }

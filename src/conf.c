@@ -150,7 +150,7 @@ static int fail_at(struct loader *ld, const char *file, int line, const char *ke
 enum vtype {
     V_HOST, V_HOST_OPT, V_NAME, V_PORT, V_FROM, V_STR, V_PATH, V_TRUST, V_FPR,
     V_TLS, V_AUTH, V_TLSVER, V_TIMEOUT, V_DSN_NOTIFY, V_DSN_RETURN, V_PROTO,
-    V_TRI, V_BOOL, V_DURATION, V_INHERIT,
+    V_TRI, V_BOOL, V_DURATION, V_INHERIT, V_DOMAIN, V_REWRITE, V_SIZE,
 };
 
 union val {
@@ -193,6 +193,7 @@ static const struct keydef account_keys[] = {
     { "remove_bcc", V_BOOL, A(remove_bcc) },
     { "queue", V_BOOL, A(queue) },
     { "max_queue_age", V_DURATION, A(max_queue_age) },
+    { "rewrite_from", V_REWRITE, A(rewrite_from) },
     { "inherit", V_INHERIT, 0 },
 };
 #undef A
@@ -204,6 +205,8 @@ static const struct keydef mailout_keys[] = {
     { "logfile", V_PATH, C(logfile) },
     { "syslog", V_BOOL, C(syslog) },
     { "queue_dir", V_PATH, C(queue_dir) },
+    { "qualify_domain", V_DOMAIN, C(qualify_domain) },
+    { "message_size_limit", V_SIZE, C(message_size_limit) },
 };
 #undef C
 
@@ -219,6 +222,9 @@ static const char *const tls_names[] = {
     [TLS_STARTTLS] = "starttls", [TLS_IMPLICIT] = "implicit", [TLS_OFF] = "off",
 };
 static const char *const proto_names[] = { [PROTO_SMTP] = "smtp", [PROTO_LMTP] = "lmtp" };
+static const char *const rewrite_names[] = {
+    [REWRITE_LOCAL] = "local", [REWRITE_OFF] = "off", [REWRITE_ALWAYS] = "always",
+};
 
 static int lookup(const char *const *names, size_t n, const char *v)
 {
@@ -273,6 +279,30 @@ int conf_parse_duration(const char *s, long *seconds)
     }
     if (seconds)
         *seconds = total;
+    return 0;
+}
+
+int conf_parse_size(const char *s, long *bytes)
+{
+    long n = 0, unit = 1;
+
+    if (*s < '0' || *s > '9')
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        n = n * 10 + (*s - '0');
+        if (n > 2147483647L)
+            return -1;
+    }
+    switch (*s) {
+    case 'k': case 'K': unit = 1024; s++; break;
+    case 'm': case 'M': unit = 1024L * 1024; s++; break;
+    case 'g': case 'G': unit = 1024L * 1024 * 1024; s++; break;
+    default: break;
+    }
+    if (*s != '\0' || n > 2147483647L / unit || n * unit < 1000)
+        return -1;
+    if (bytes)
+        *bytes = n * unit;
     return 0;
 }
 
@@ -411,6 +441,12 @@ static int parse_string(enum vtype t, const char *v, union val *out,
             return -1;
         }
         break;
+    case V_DOMAIN:
+        if (!no_space(v) || !valid_domain(v)) {
+            snprintf(why, n, _("'%s' is not a domain (example.com)"), v);
+            return -1;
+        }
+        break;
     case V_NAME: case V_INHERIT:
         if (!valid_name(v)) {
             snprintf(why, n, _("'%s' is not an account name (letters, digits, . _ - @ +; at most 64)"), v);
@@ -490,6 +526,13 @@ static int parse_number(enum vtype t, const char *v, union val *out,
         }
         out->i = (int)l;
         return 0;
+    case V_SIZE:
+        if (conf_parse_size(v, &l) != 0) {
+            snprintf(why, n, _("'%s' is not a size in bytes from 1000 to 2G (a K, M or G suffix is allowed)"), v);
+            return -1;
+        }
+        out->l = l;
+        return 0;
     default:    /* V_DURATION */
         if (conf_parse_duration(v, &l) != 0 || l < 1 || l > MAX_QUEUE_AGE) {
             snprintf(why, n, _("'%s' is not a duration like 5d, 12h, 30m or 90s (at most 400d)"), v);
@@ -510,6 +553,7 @@ static int parse_choice(enum vtype t, const char *v, union val *out,
     case V_TLS: k = LOOKUP(tls_names, v); break;
     case V_AUTH: k = LOOKUP(auth_names, v); break;
     case V_PROTO: k = LOOKUP(proto_names, v); break;
+    case V_REWRITE: k = LOOKUP(rewrite_names, v); break;
     case V_TLSVER:
         k = strcmp(v, "1.2") == 0 ? 12 : strcmp(v, "1.3") == 0 ? 13 : -1;
         break;
@@ -532,6 +576,7 @@ static int parse_choice(enum vtype t, const char *v, union val *out,
     case V_TLS: snprintf(why, n, _("'%s' is not one of starttls, implicit, off"), v); break;
     case V_AUTH: snprintf(why, n, _("'%s' is not an authentication method (auto, off, plain, login, scram-sha-256, ...)"), v); break;
     case V_PROTO: snprintf(why, n, _("'%s' is neither smtp nor lmtp"), v); break;
+    case V_REWRITE: snprintf(why, n, _("'%s' is not one of off, local, always"), v); break;
     case V_TLSVER: snprintf(why, n, _("'%s' is neither 1.2 nor 1.3"), v); break;
     case V_TRI: snprintf(why, n, _("'%s' is not one of auto, on, off"), v); break;
     default: snprintf(why, n, _("'%s' is not a boolean (on, off, yes, no, true, false, 1, 0)"), v); break;
@@ -543,7 +588,7 @@ static bool is_string_type(enum vtype t)
 {
     return t == V_HOST || t == V_HOST_OPT || t == V_NAME || t == V_FROM || t == V_STR
         || t == V_PATH || t == V_TRUST || t == V_FPR || t == V_DSN_NOTIFY
-        || t == V_DSN_RETURN || t == V_INHERIT;
+        || t == V_DSN_RETURN || t == V_INHERIT || t == V_DOMAIN;
 }
 
 static int parse_value(enum vtype t, const char *v, union val *out, char *why, size_t n)
@@ -554,7 +599,7 @@ static int parse_value(enum vtype t, const char *v, union val *out, char *why, s
     }
     if (is_string_type(t))
         return parse_string(t, v, out, why, n);
-    if (t == V_PORT || t == V_TIMEOUT || t == V_DURATION)
+    if (t == V_PORT || t == V_TIMEOUT || t == V_DURATION || t == V_SIZE)
         return parse_number(t, v, out, why, n);
     return parse_choice(t, v, out, why, n);
 }
@@ -580,7 +625,8 @@ static void store(void *base, const struct keydef *k, union val *v)
     case V_PROTO: *(enum protocol *)(void *)field = (enum protocol)v->i; break;
     case V_TRI: *(enum tristate *)(void *)field = (enum tristate)v->i; break;
     case V_BOOL: *(bool *)(void *)field = v->i != 0; break;
-    case V_DURATION: *(long *)(void *)field = v->l; break;
+    case V_DURATION: case V_SIZE: *(long *)(void *)field = v->l; break;
+    case V_REWRITE: *(enum rewrite_mode *)(void *)field = (enum rewrite_mode)v->i; break;
     default: *(int *)(void *)field = v->i; break;
     }
 }
@@ -616,6 +662,7 @@ static void account_defaults(struct account *a)
     a->remove_bcc = true;
     a->queue = true;
     a->max_queue_age = DEFAULT_QUEUE_AGE;
+    a->rewrite_from = REWRITE_LOCAL;
 }
 
 static void account_free(struct account *a)
@@ -1018,7 +1065,7 @@ static char *default_queue_dir(void)
     char *home, *dir;
 
     if (geteuid() == 0)
-        return xstrdup("/var/spool/mailout");
+        return xstrdup(SPOOLDIR "/queue");
     home = home_dir();
     dir = xasprintf("%s/.local/state/mailout/queue", strcmp(home, "/") == 0 ? "" : home);
     free(home);
@@ -1035,6 +1082,12 @@ static int build_config(struct loader *ld, struct config *cfg)
         apply_section(cfg, mo);
     if (cfg->queue_dir == NULL)
         cfg->queue_dir = default_queue_dir();
+    /* root logs to syslog (facility mail) unless told otherwise (SPEC §7) */
+    if (geteuid() == 0 && cfg->logfile == NULL
+            && (mo == NULL || section_get(mo, "syslog") == NULL))
+        cfg->syslog = true;
+    if (cfg->message_size_limit == 0)
+        cfg->message_size_limit = CONF_DEFAULT_SIZE_LIMIT;
     for (size_t i = 0; i < ld->all.n; i++)
         n += ld->all.v[i].kind == SEC_ACCOUNT;
     cfg->accounts = xcalloc(n ? n : 1, sizeof *cfg->accounts);
@@ -1228,5 +1281,6 @@ void config_free(struct config *cfg)
     free(cfg->aliases);
     free(cfg->logfile);
     free(cfg->queue_dir);
+    free(cfg->qualify_domain);
     memset(cfg, 0, sizeof *cfg);
 }

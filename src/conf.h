@@ -17,6 +17,18 @@ enum auth_mech {
 
 enum tristate { TRI_AUTO, TRI_OFF, TRI_ON };
 enum protocol { PROTO_SMTP, PROTO_LMTP };
+/* rewrite_from (SPEC §2): which From and envelope senders become the
+ * account's from. */
+enum rewrite_mode { REWRITE_LOCAL, REWRITE_OFF, REWRITE_ALWAYS };
+
+/* The system spool: root's queue is SPOOLDIR/queue, incoming/ is next to it
+ * (SPEC §7). The build sets it from $(localstatedir). */
+#ifndef SPOOLDIR
+#define SPOOLDIR "/var/spool/mailout"
+#endif
+
+/* message_size_limit's default (SPEC §7): 50 MB. */
+#define CONF_DEFAULT_SIZE_LIMIT (50L * 1024 * 1024)
 
 struct account {
     char *name;
@@ -43,6 +55,7 @@ struct account {
     bool remove_bcc;            /* default on */
     bool queue;                 /* default on */
     long max_queue_age;         /* seconds, default 5 days */
+    enum rewrite_mode rewrite_from;     /* default local */
     char *file;                 /* where the section was defined, for messages */
     int line;
 };
@@ -53,6 +66,8 @@ struct config {
     char *logfile;              /* path, tilde-expanded, or NULL */
     bool syslog;
     char *queue_dir;            /* tilde-expanded; default per SPEC */
+    char *qualify_domain;       /* bare local names get @this; NULL: none */
+    long message_size_limit;    /* bytes, for incoming/ (system mode) */
     struct account *accounts;
     size_t n_accounts;
     char **files;               /* the files actually read, in order */
@@ -87,6 +102,10 @@ const struct account *config_select_account(const struct config *cfg,
 /* True if addr matches a from pattern ("*@example.com" or an exact address,
  * case-insensitive). */
 bool config_from_matches(const char *pattern, const char *addr);
+
+/* A size: bytes, or a number with a K, M or G suffix (powers of 1024),
+ * from 1000 bytes to 2 GiB; 0, or -1 when s is not one. */
+int conf_parse_size(const char *s, long *bytes);
 
 /* 0 if s is a DSN NOTIFY value: "never", or a comma list of success,
  * failure, delay (each once, case-insensitive); -1 otherwise. */

@@ -13,6 +13,7 @@
 #include "address.h"
 #include "aliases.h"
 #include "envelope.h"
+#include "rewrite.h"
 
 /* Recipients as collected, before duplicates are removed. */
 struct rcpt_list {
@@ -143,8 +144,11 @@ static int resolve_all(struct envelope *env, const struct rcpt_list *l,
             add_unique(env, xstrdup(a));
             continue;
         }
-        if (al == NULL && aliases_load(&al, cfg->aliases, err) != 0)
-            return -1;
+        if (al == NULL) {
+            if (aliases_load(&al, cfg->aliases, err) != 0)
+                return -1;
+            aliases_set_qualify_domain(al, cfg->qualify_domain);
+        }
         rc = aliases_resolve(al, a, &out, &n, err);
         for (size_t k = 0; k < n; k++) {
             if (rc == 0 && has_control_chars(out[k]))
@@ -192,6 +196,8 @@ int envelope_collect_recipients(struct envelope *env, const struct cli *cli,
 
     if (check_options(cli, err) != 0)
         return -1;
+    free(env->qualify_domain);
+    env->qualify_domain = cfg->qualify_domain ? xstrdup(cfg->qualify_domain) : NULL;
     for (size_t i = 0; i < cli->n_recipients; i++)
         if (add_cmdline(&l, cli->recipients[i], err) != 0)
             goto out;
@@ -289,8 +295,12 @@ static int choose_sender(struct envelope *env, const struct cli *cli,
     } else if ((addr = from_field_address(msg)) == NULL) {
         addr = login_name();
     }
-    if (addr[0] != '\0' && !address_is_qualified(addr)) {
-        char *q = qualify(addr, acct);
+    if (rewrite_sender_wanted(addr, acct)) {
+        free(addr);
+        addr = xstrdup(acct->from);
+    } else if (addr[0] != '\0' && !address_is_qualified(addr)) {
+        char *q = env->qualify_domain ? xasprintf("%s@%s", addr, env->qualify_domain)
+                                      : qualify(addr, acct);
         free(addr);
         addr = q;
     }
@@ -352,5 +362,6 @@ void envelope_free(struct envelope *env)
     free(env->dsn_notify);
     free(env->dsn_ret);
     free(env->dsn_envid);
+    free(env->qualify_domain);
     memset(env, 0, sizeof *env);
 }

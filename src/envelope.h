@@ -16,12 +16,15 @@ struct envelope {
     char *dsn_notify;       /* NULL when not requested */
     char *dsn_ret;
     char *dsn_envid;
+    char *qualify_domain;   /* [mailout] qualify_domain, kept by collect for
+                             * the sender and the header; NULL: none */
 };
 
 /* Collects recipients: the command line, plus with -t To/Cc/Bcc (or
  * Resent-To/Cc/Bcc when any Resent- field exists); resolves local names
- * through the aliases file; removes duplicates. EX_DATAERR for no recipient
- * or a malformed address, EX_NOUSER for an unqualified name with no alias. */
+ * through the aliases file; removes duplicates. A name that is still bare
+ * gets qualify_domain when it is set. EX_DATAERR for no recipient or a
+ * malformed address, EX_NOUSER for an unqualified name with no alias. */
 int envelope_collect_recipients(struct envelope *env, const struct cli *cli,
         const struct message *msg, const struct config *cfg, struct mo_err *err);
 
@@ -31,7 +34,9 @@ char *envelope_sender_hint(const struct cli *cli, const struct message *msg);
 
 /* Sets sender and DSN parameters from the command line and the account:
  * -f wins, else the account's from (when it is not a pattern), else the
- * From field's address. */
+ * From field's address; then rewrite_from may replace it with the account's
+ * from, and a bare name left gets qualify_domain (else the account's domain
+ * or this host's name). */
 int envelope_finish(struct envelope *env, const struct cli *cli,
         const struct message *msg, const struct account *acct, struct mo_err *err);
 

@@ -223,6 +223,16 @@ void header_prepend(struct header_block *hb, const char *name, const char *value
     field_take(&hb->fields[0], raw, len);
 }
 
+void header_replace(struct header_block *hb, size_t i, const char *value)
+{
+    size_t len;
+    char *raw = make_raw(hb->fields[i].name, value, &len);
+
+    free(hb->fields[i].raw);
+    hb->fields[i].raw = raw;
+    hb->fields[i].raw_len = len;
+}
+
 char *header_block_render(const struct header_block *hb, size_t *len)
 {
     size_t total = 0, off = 0;

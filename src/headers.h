@@ -47,6 +47,10 @@ size_t header_remove_all(struct header_block *hb, const char *name);
  * through is replaced by a space, so a field can never be split in two. */
 void header_append(struct header_block *hb, const char *name, const char *value);
 
+/* Replaces the value of field i (its name kept as written), with the
+ * same guard against line breaks as header_append. */
+void header_replace(struct header_block *hb, size_t i, const char *value);
+
 /* Inserts at the top (used for Received-like fields). */
 void header_prepend(struct header_block *hb, const char *name, const char *value);
 

@@ -21,6 +21,7 @@
 #include "dryrun.h"
 #include "queue.h"
 #include "queuerun.h"
+#include "rewrite.h"
 #include "startup.h"
 
 static struct startup_state start;
@@ -156,6 +157,7 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
         goto out;
     if (envelope_finish(&env, cli, &msg, acct, &err) != 0)
         goto out;
+    rewrite_headers(&msg, &env, acct);
     if (compose_headers(&msg, &env, acct, cli, &err) != 0)
         goto out;
     if (cli->dry_run)

@@ -39,7 +39,7 @@ char *queue_dir_path(const struct config *cfg)
     if (cfg && cfg->queue_dir && cfg->queue_dir[0])
         return path_expand_tilde(cfg->queue_dir);
     if (geteuid() == 0)
-        return xstrdup("/var/spool/mailout");
+        return xstrdup(SPOOLDIR "/queue");
     state = getenv("XDG_STATE_HOME");
     if (state && state[0] == '/')
         return xasprintf("%s/mailout/queue", state);
