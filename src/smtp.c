@@ -29,6 +29,12 @@
 #define DATA_CHUNK (64 * 1024)
 /* BDAT chunk size: few chunks, so few replies queue up behind them. */
 #define BDAT_CHUNK (1024 * 1024)
+/* Deadlines (net_set_deadline): the session start is allowed SETUP_ROUNDS
+ * timeouts, a transaction TXN_ROUNDS plus one per recipient, and its message
+ * leaves at SMTP_MIN_RATE bytes per second or better. */
+#define SETUP_ROUNDS 8
+#define TXN_ROUNDS 6
+#define SMTP_MIN_RATE 8192
 
 enum smtp_state {
     ST_CONNECT, ST_TLS_HANDSHAKE, ST_GREETING, ST_EHLO, ST_HELO, ST_STARTTLS,
@@ -385,6 +391,8 @@ static int session_start(struct smtp_session *s, struct mo_err *err)
     step(s, _("connecting to %s port %d"), a->host, port);
     if (net_connect(&s->c, a->host, port, a->timeout > 0 ? a->timeout : 60, err) != 0)
         return -1;
+    /* greeting, TLS, EHLO twice: a few timeouts in all, not one per byte */
+    net_set_deadline(s->c, SETUP_ROUNDS * (a->timeout > 0 ? a->timeout : 60));
     s->usable = true;
     step(s, _("connected to %s"), net_peer_address(s->c));
     if (a->tls == TLS_IMPLICIT && start_tls(s, err) != 0)
@@ -1352,6 +1360,18 @@ static void abort_transaction(struct smtp_session *s, struct txn *t)
         s->sent_before = false;    /* clean already: no second RSET */
 }
 
+/* The whole transaction (AUTH, MAIL, each RCPT, DATA, the message at
+ * SMTP_MIN_RATE at least, the final reply) has a deadline too. */
+static int txn_seconds(const struct account *a, const struct envelope *env,
+                       const struct message *msg)
+{
+    long long t = a->timeout > 0 ? a->timeout : 60;
+    long long n = (long long)(TXN_ROUNDS + env->n_rcpts) * t
+                  + (long long)(message_wire_size(msg) / SMTP_MIN_RATE);
+
+    return n > 7 * 24 * 3600 ? 7 * 24 * 3600 : (int)n;
+}
+
 int smtp_session_send(struct smtp_session *s, const struct envelope *env,
                       const struct message *msg, struct smtp_result *res,
                       struct mo_err *err)
@@ -1369,6 +1389,7 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
     if (s == NULL)
         return mo_err_set(err, EX_SOFTWARE, _("no SMTP session"));
     res->tls = net_is_tls(s->c);
+    net_set_deadline(s->c, txn_seconds(s->acct, env, msg));
     if (precheck(s, env, msg, &w, &utf8, err) != 0) {
         wire_env_free(&w);
         return -1;
