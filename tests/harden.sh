@@ -113,4 +113,44 @@ done
 is "$(cat "$T/rc")" 0 "send -v | head -1: exit 0"
 is "$(grep -cx pipe6 "$S/accepted")" 1 "and delivered once"
 
+# ----------------------------------------------------- files opened by name
+# A symbolic link planted where the log file goes: not followed, the
+# delivery goes on, one line says why the log is not written.
+d=$T/ln
+serve ln "$d"
+printf 'precious\n' >"$T/victim"
+ln -s "$T/victim" "$d/log"
+# shellcheck disable=SC2086
+"$MAILOUT" -C "$d/config.ini" $M <"$d/message" 2>"$d/err"
+is "$?" 0 "log file is a planted symlink: still delivered"
+served
+is "$(cat "$T/victim")" "precious" "  the symlink's target is not written"
+like "$(cat "$d/err")" "cannot write the log .*symbolic link" "  and mailout says why"
+# a log file that belongs to someone else is not written either
+if [ "$(id -u)" -eq 0 ]; then
+    d=$T/lo
+    serve lo "$d"
+    printf 'theirs\n' >"$d/log"; chown 65534 "$d/log"
+    # shellcheck disable=SC2086
+    "$MAILOUT" -C "$d/config.ini" $M <"$d/message" 2>"$d/err"
+    served
+    is "$(cat "$d/log")" "theirs" "a log file of another user is not appended to"
+else
+    ok 0 "# SKIP needs root to give a file away"
+fi
+# The queue's tmp/ replaced by a symlink to another directory: not used.
+d=$T/lt
+serve lt "$d" "config: queue = on"
+kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; SPID=
+sed "s/^port = .*/port = $DEAD/" "$d/config.ini" >"$d/dead.ini"
+mkdir -p "$d/queue" "$T/elsewhere"; chmod 700 "$d/queue" "$T/elsewhere"
+ln -s "$T/elsewhere" "$d/queue/tmp"
+# shellcheck disable=SC2086
+"$MAILOUT" -C "$d/dead.ini" $M <"$d/message" 2>"$d/err"
+rc=$?
+ok "$([ $rc -ne 0 ]; echo $?)" "queue tmp/ is a planted symlink: not queued through it (exit $rc)"
+like "$(cat "$d/err")" "tmp is a symbolic link" "  saying so: $(cat "$d/err")"
+is "$(ls -A "$T/elsewhere" | wc -l)" 0 "  nothing written where it points"
+is "$(entries "$d/queue")" 0 "  no entry"
+
 done_testing
