@@ -14,6 +14,9 @@
 #include "i18n.h"
 #include "util.h"
 #include "address.h"
+#ifdef HAVE_LIBIDN2
+#include <idn2.h>
+#endif
 
 /* A header field body can be long (a big Cc list), but not endless. */
 #define ADDRESS_MAX_TEXT (1024 * 1024)
@@ -906,4 +909,46 @@ void address_list_free(struct address_list *l)
     free(l->items);
     l->items = NULL;
     l->n = 0;
+}
+
+bool address_is_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
+int address_to_ascii(const char *addr, const char *server, char **out,
+                     struct mo_err *err)
+{
+    const char *at = strrchr(addr, '@');
+    size_t local_len = at ? (size_t)(at - addr) : strlen(addr);
+    char *local = xstrndup(addr, local_len);
+    bool local_ascii = address_is_ascii(local);
+
+    free(local);
+    *out = NULL;
+    if (address_is_ascii(addr)) {
+        *out = xstrdup(addr);
+        return 0;
+    }
+    if (!local_ascii || at == NULL)
+        return mo_err_set(err, EX_UNAVAILABLE,
+                          _("the address %s has a non-ASCII local part but %s does not offer SMTPUTF8"),
+                          addr, server);
+#ifdef HAVE_LIBIDN2
+    char *alabel = NULL;
+    int rc = idn2_to_ascii_8z(at + 1, &alabel, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+    if (rc != IDN2_OK)
+        return mo_err_set(err, EX_DATAERR, _("the domain of %s cannot be converted to an A-label: %s"),
+                          addr, idn2_strerror(rc));
+    *out = xasprintf("%.*s@%s", (int)local_len, addr, alabel);
+    idn2_free(alabel);
+    return 0;
+#else
+    return mo_err_set(err, EX_UNAVAILABLE,
+                      _("the address %s has a non-ASCII domain but %s does not offer SMTPUTF8 (mailout was built without libidn2 for A-labels)"),
+                      addr, server);
+#endif
 }

@@ -34,6 +34,17 @@ bool address_is_qualified(const char *addr);
 /* Quotes a display name for a header when it needs it (RFC 5322 phrase). */
 char *address_quote_phrase(const char *name);
 
+/* True when s has no byte >= 0x80. */
+bool address_is_ascii(const char *s);
+
+/* The address as a server without SMTPUTF8 can take it: an ASCII address as
+ * it is; a non-ASCII domain with an ASCII local part as its A-label (RFC
+ * 5891, libidn2). Anything else is refused, never mangled: EX_UNAVAILABLE
+ * (no ASCII form; server is named in the message), EX_DATAERR (a domain
+ * IDNA rejects). *out is freed by the caller. */
+int address_to_ascii(const char *addr, const char *server, char **out,
+                     struct mo_err *err);
+
 void address_list_free(struct address_list *l);
 
 #endif

@@ -192,7 +192,7 @@ static int parse_valued(struct parser *p, char c, const char *rest)
         o->dsn_envid = v;
         break;
     default:
-        break;      /* -h N, -p, -X: accepted and ignored */
+        break;      /* -h N, -p: accepted and ignored */
     }
     return 0;
 }
@@ -226,8 +226,11 @@ static int parse_cluster(struct parser *p, const char *arg)
         case 'b': return parse_b(p, rest);
         case 'q': return parse_q(p, rest);
         case 'f': case 'r': case 'F': case 'N': case 'R': case 'V':
-        case 'C': case 'a': case 'h': case 'p': case 'X':
+        case 'C': case 'a': case 'h': case 'p':
             return parse_valued(p, c, rest);
+        case 'X':
+            /* sendmail's traffic log and msmtp's log file alike */
+            return usage(p, "%s", _("option -X (log file) is not supported; set logfile = FILE in [mailout] of the configuration"));
         default:
             bad[1] = c;
             return usage(p, _("unknown option %s"), bad);
@@ -271,6 +274,46 @@ static int long_flag(struct parser *p, const char *name, const char *value)
     return 0;
 }
 
+/* msmtp's options that mailout does not take, each with what to use. */
+static const struct { const char *name; const char *use; } msmtp_opts[] = {
+    { "file", N_("-C FILE") },
+    { "pretend", N_("--dry-run") },
+    { "logfile", N_("logfile = FILE in [mailout] of the configuration") },
+    { "from", N_("-f ADDR") },
+    { "dsn-notify", N_("-N") }, { "dsn-return", N_("-R") },
+    { "configure", N_("the recipes in mailout(1)") },
+    { "rmqs", N_("mailout -q") },
+    { "host", NULL }, { "port", NULL }, { "timeout", NULL }, { "protocol", NULL },
+    { "domain", NULL }, { "auth", NULL }, { "user", NULL }, { "passwordeval", NULL },
+    { "tls", NULL }, { "tls-starttls", NULL }, { "tls-trust-file", NULL },
+    { "tls-crl-file", NULL }, { "tls-fingerprint", NULL }, { "tls-key-file", NULL },
+    { "tls-cert-file", NULL }, { "tls-certcheck", NULL }, { "tls-priorities", NULL },
+    { "tls-host-override", NULL }, { "tls-min-dh-prime-bits", NULL },
+    { "maildomain", NULL }, { "auto-from", NULL }, { "set-from-header", NULL },
+    { "set-date-header", NULL }, { "remove-bcc-headers", NULL },
+    { "undisclosed-recipients", NULL }, { "source-ip", NULL }, { "proxy-host", NULL },
+    { "proxy-port", NULL }, { "socket", NULL }, { "logfile-time-format", NULL },
+    { "syslog", NULL }, { "aliases", NULL },
+};
+
+/* An msmtp option is refused with the mailout way to do the same; 1 when
+ * arg is not one of them. */
+static int refuse_msmtp(struct parser *p, const char *arg)
+{
+    size_t n = strcspn(arg + 2, "=");
+
+    for (size_t k = 0; k < sizeof msmtp_opts / sizeof msmtp_opts[0]; k++) {
+        if (strlen(msmtp_opts[k].name) != n || strncmp(arg + 2, msmtp_opts[k].name, n) != 0)
+            continue;
+        if (msmtp_opts[k].use != NULL)
+            return usage(p, _("msmtp's option --%s is not mailout's; use %s"),
+                         msmtp_opts[k].name, _(msmtp_opts[k].use));
+        return usage(p, _("msmtp's option --%s is not mailout's; set it in the account of the configuration file (mailout --import-msmtprc converts an msmtprc)"),
+                     msmtp_opts[k].name);
+    }
+    return 1;
+}
+
 static int parse_long(struct parser *p, const char *arg)
 {
     struct cli *o = p->out;
@@ -293,10 +336,17 @@ static int parse_long(struct parser *p, const char *arg)
     }
     static const struct { const char *name; int mode; } flags[] = {
         { "debug", -1 }, { "dry-run", -2 }, { "queue-force", -3 },
+        { "read-recipients", -4 }, { "read-envelope-from", -5 },
         { "serverinfo", CLI_SERVERINFO }, { "store-password", CLI_STORE_PASSWORD },
         { "forget-password", CLI_FORGET_PASSWORD }, { "version", CLI_VERSION },
         { "help", CLI_HELP },
     };
+    if (long_is(arg, "import-msmtprc", &v)) {
+        if (set_mode(p, CLI_IMPORT_MSMTPRC, "--import-msmtprc") != 0)
+            return -1;
+        o->import_file = v;     /* or the argument after it, see finish() */
+        return 0;
+    }
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
         if (!long_is(arg, flags[k].name, &v))
             continue;
@@ -306,12 +356,16 @@ static int parse_long(struct parser *p, const char *arg)
         case -1: o->debug = true; return 0;
         case -2: o->dry_run = true; return 0;
         case -3: o->queue_force = true; return 0;
+        case -4: o->read_recipients = true; return 0;
+        case -5: o->read_envelope_from = true; return 0;
         case CLI_HELP: p->help = true; return 0;
         case CLI_VERSION: p->version = true; return 0;
         default:
             return set_mode(p, (enum cli_mode)flags[k].mode, arg);
         }
     }
+    if (refuse_msmtp(p, arg) != 1)
+        return -1;
     return usage(p, _("unknown option %s"), arg);
 }
 
@@ -326,6 +380,12 @@ static int finish(struct parser *p)
     if (p->version) {
         o->mode = CLI_VERSION;
         return 0;
+    }
+    if (o->mode == CLI_IMPORT_MSMTPRC && o->n_recipients > 0) {
+        if (o->import_file != NULL || o->n_recipients > 1)
+            return usage(p, "%s", _("--import-msmtprc takes one file"));
+        o->import_file = o->recipients[0];
+        o->n_recipients = 0;
     }
     if (o->queue_force && o->mode != CLI_FLUSH_QUEUE)
         return usage(p, "%s", _("option --queue-force needs -q"));
@@ -387,6 +447,9 @@ void cli_print_help(const char *progname)
             "  --forget-password  remove the account's password from the keyring\n"
             "  --queue-force      with -q: ignore the retry back-off\n"
             "  --queue-delete ID  remove one message from the queue\n"
+            "  --import-msmtprc [FILE]  print an msmtp configuration as mailout's\n"
+            "  --read-envelope-from     envelope sender from the From field (msmtp)\n"
+            "  --read-recipients  the same as -t (msmtp's name)\n"
             "  --version          print version, TLS library and file paths\n"
             "  --help             print this help\n"
             "\n"

@@ -16,6 +16,7 @@ enum cli_mode {
     CLI_STORE_PASSWORD,   /* --store-password */
     CLI_FORGET_PASSWORD,  /* --forget-password */
     CLI_QUEUE_DELETE,     /* --queue-delete ID */
+    CLI_IMPORT_MSMTPRC,   /* --import-msmtprc [FILE] */
     CLI_VERSION,
     CLI_HELP,
 };
@@ -23,7 +24,8 @@ enum cli_mode {
 struct cli {
     enum cli_mode mode;
     const char *progname;       /* basename of argv[0] */
-    bool read_recipients;       /* -t */
+    bool read_recipients;       /* -t, --read-recipients */
+    bool read_envelope_from;    /* --read-envelope-from: sender from From */
     bool ignore_dots;           /* -i, -oi */
     const char *sender;         /* -f / -r; NULL if absent; "" is the null sender */
     const char *full_name;      /* -F */
@@ -38,6 +40,7 @@ struct cli {
     const char *queue_interval; /* the argument of -qINTERVAL, or NULL */
     const char *queue_id;       /* -qI ID / --queue-delete ID: one message;
                                  * only [A-Za-z0-9_-], at most 64 bytes */
+    const char *import_file;    /* --import-msmtprc FILE; NULL: the default */
     bool queue_force;           /* --queue-force (with -q): ignore back-off */
     char **recipients;          /* points into argv; not owned */
     size_t n_recipients;

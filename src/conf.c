@@ -210,14 +210,6 @@ static const struct keydef mailout_keys[] = {
 };
 #undef C
 
-static const char *const auth_names[] = {
-    [AUTH_AUTO] = "auto", [AUTH_OFF] = "off", [AUTH_PLAIN] = "plain",
-    [AUTH_LOGIN] = "login", [AUTH_SCRAM_SHA_256] = "scram-sha-256",
-    [AUTH_SCRAM_SHA_256_PLUS] = "scram-sha-256-plus",
-    [AUTH_SCRAM_SHA_1] = "scram-sha-1", [AUTH_XOAUTH2] = "xoauth2",
-    [AUTH_OAUTHBEARER] = "oauthbearer", [AUTH_EXTERNAL] = "external",
-    [AUTH_CRAM_MD5] = "cram-md5", [AUTH_SCRAM_SHA_1_PLUS] = "scram-sha-1-plus",
-};
 static const char *const tls_names[] = {
     [TLS_STARTTLS] = "starttls", [TLS_IMPLICIT] = "implicit", [TLS_OFF] = "off",
 };
@@ -234,6 +226,14 @@ static int lookup(const char *const *names, size_t n, const char *v)
     return -1;
 }
 #define LOOKUP(names, v) lookup(names, sizeof names / sizeof names[0], v)
+
+/* The auth setting's keywords are the SASL module's. */
+static int auth_keyword(const char *v)
+{
+    enum auth_mech m;
+
+    return sasl_mech_from_keyword(v, &m) ? (int)m : -1;
+}
 
 static int parse_bool(const char *v, bool *out)
 {
@@ -551,7 +551,7 @@ static int parse_choice(enum vtype t, const char *v, union val *out,
 
     switch (t) {
     case V_TLS: k = LOOKUP(tls_names, v); break;
-    case V_AUTH: k = LOOKUP(auth_names, v); break;
+    case V_AUTH: k = auth_keyword(v); break;
     case V_PROTO: k = LOOKUP(proto_names, v); break;
     case V_REWRITE: k = LOOKUP(rewrite_names, v); break;
     case V_TLSVER:

@@ -5,15 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "err.h"
+#include "sasl.h"       /* enum auth_mech */
 
 enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_OFF };
-
-enum auth_mech {
-    AUTH_AUTO, AUTH_OFF, AUTH_PLAIN, AUTH_LOGIN, AUTH_SCRAM_SHA_256,
-    AUTH_SCRAM_SHA_256_PLUS, AUTH_SCRAM_SHA_1, AUTH_XOAUTH2, AUTH_OAUTHBEARER,
-    AUTH_EXTERNAL, AUTH_CRAM_MD5,
-    AUTH_SCRAM_SHA_1_PLUS,      /* added by sasl: issue 7.1 */
-};
 
 enum tristate { TRI_AUTO, TRI_OFF, TRI_ON };
 enum protocol { PROTO_SMTP, PROTO_LMTP };

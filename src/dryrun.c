@@ -19,25 +19,6 @@ static const char *tls_name(enum tls_mode m)
     return "?";
 }
 
-static const char *auth_name(enum auth_mech a)
-{
-    switch (a) {
-    case AUTH_AUTO: return "auto";
-    case AUTH_OFF: return "off";
-    case AUTH_PLAIN: return "plain";
-    case AUTH_LOGIN: return "login";
-    case AUTH_SCRAM_SHA_256: return "scram-sha-256";
-    case AUTH_SCRAM_SHA_256_PLUS: return "scram-sha-256-plus";
-    case AUTH_SCRAM_SHA_1: return "scram-sha-1";
-    case AUTH_SCRAM_SHA_1_PLUS: return "scram-sha-1-plus";
-    case AUTH_XOAUTH2: return "xoauth2";
-    case AUTH_OAUTHBEARER: return "oauthbearer";
-    case AUTH_EXTERNAL: return "external";
-    case AUTH_CRAM_MD5: return "cram-md5";
-    }
-    return "?";
-}
-
 int dryrun_print(FILE *out, const struct account *acct,
                  const struct envelope *env, const struct message *msg,
                  struct mo_err *err)
@@ -48,7 +29,7 @@ int dryrun_print(FILE *out, const struct account *acct,
     fprintf(out, "account: %s\n", acct->name ? acct->name : "");
     fprintf(out, "server: %s:%d (%s)\n", acct->host ? acct->host : "",
             account_port(acct), tls_name(acct->tls));
-    fprintf(out, "auth: %s\n", auth_name(acct->auth));
+    fprintf(out, "auth: %s\n", sasl_mech(acct->auth)->keyword);
     fprintf(out, "user: %s\n", acct->user ? acct->user : "(none)");
     fprintf(out, "sender: <%s>\n", env->sender ? env->sender : "");
     for (size_t i = 0; i < env->n_rcpts; i++)

@@ -289,6 +289,8 @@ static int choose_sender(struct envelope *env, const struct cli *cli,
     if (cli->sender != NULL) {
         if (address_parse_one(cli->sender, &addr, err) != 0)
             return mo_err_prefix(err, _("sender (-f)"));
+    } else if (cli->read_envelope_from && (addr = from_field_address(msg)) != NULL) {
+        /* msmtp's --read-envelope-from: the From field, as -t reads To */
     } else if (acct->from != NULL && !is_pattern(acct->from)
                && address_is_qualified(acct->from)) {
         addr = xstrdup(acct->from);

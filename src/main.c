@@ -21,6 +21,7 @@
 #include "dryrun.h"
 #include "queue.h"
 #include "queuerun.h"
+#include "msmtprc.h"
 #include "rewrite.h"
 #include "startup.h"
 
@@ -51,7 +52,7 @@ static int get_password_if_needed(const struct account *acct, char **pw,
                                   struct mo_err *err)
 {
     *pw = NULL;
-    if (acct->user == NULL || acct->auth == AUTH_OFF || acct->auth == AUTH_EXTERNAL)
+    if (!sasl_login_needs_password(acct->auth, acct->user))
         return 0;
     return secret_get_password(acct, pw, err);
 }
@@ -242,6 +243,8 @@ int main(int argc, char **argv)
         return EX_OK;
     case CLI_NEWALIASES:
         return EX_OK;
+    case CLI_IMPORT_MSMTPRC:    /* reads no mailout configuration */
+        return msmtprc_import(cli.import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
     default:
         break;
     }

@@ -29,6 +29,7 @@ struct intake {
     uint64_t line_len;      /* bytes of the current line handed on so far */
     bool cr_held;           /* a CR not yet known to end the line */
     bool dot_held;          /* the line so far is a single "." */
+    bool body_cr_last;      /* the last body byte written was a CR */
     /* header phase */
     enum phase phase;
     bool from_checked;      /* the first line was checked for "From " */
@@ -69,6 +70,14 @@ static int body_bytes(struct intake *st, const char *p, size_t n)
         if ((unsigned char)p[i] >= 0x80)
             msg->has_8bit = true;
     msg->body_size += n;
+    /* A bare CR becomes CRLF on the wire: one byte more (undone in
+     * body_eol when an LF follows it after all). */
+    if (n > 0) {
+        const char *end = p + n;
+        for (const char *q = p; (q = memchr(q, '\r', (size_t)(end - q))) != NULL; q++)
+            msg->body_lines++;
+        st->body_cr_last = p[n - 1] == '\r';
+    }
     while (n > 0) {
         size_t room = sizeof st->out - st->out_len;
         size_t k = n < room ? n : room;
@@ -84,7 +93,12 @@ static int body_bytes(struct intake *st, const char *p, size_t n)
 
 static int body_eol(struct intake *st)
 {
-    st->msg->body_lines++;
+    /* LF becomes CRLF: one byte more; after a CR the pair is sent as it is,
+     * and the byte counted for that CR is taken back. */
+    if (st->body_cr_last)
+        st->msg->body_lines--;
+    else
+        st->msg->body_lines++;
     return body_bytes(st, "\n", 1);
 }
 
@@ -360,18 +374,62 @@ out_free:
     return rc;
 }
 
+/* Bytes that the wire form (smtp_data.h) adds to p: a CRLF for every LF
+ * and every CR that is not already one half of a CRLF. */
+static uint64_t crlf_extra(const char *p, size_t n)
+{
+    uint64_t extra = 0;
+
+    for (size_t k = 0; k < n; k++) {
+        if (p[k] == '\n' && (k == 0 || p[k - 1] != '\r'))
+            extra++;
+        else if (p[k] == '\r' && (k + 1 == n || p[k + 1] != '\n'))
+            extra++;
+    }
+    return extra;
+}
+
 uint64_t message_wire_size(const struct message *msg)
 {
     uint64_t n = 2;     /* the blank line */
 
     for (size_t i = 0; i < msg->headers.n; i++) {
         const struct header_field *f = &msg->headers.fields[i];
-        n += f->raw_len;
-        for (size_t k = 0; k < f->raw_len; k++)
-            if (f->raw[k] == '\n')
-                n++;
+        n += f->raw_len + crlf_extra(f->raw, f->raw_len);
     }
     return n + msg->body_size + msg->body_lines;
+}
+
+int message_stream(const struct message *msg, message_sink sink, void *ctx,
+                   struct mo_err *err)
+{
+    char *in = xmalloc(MESSAGE_CHUNK);
+    size_t hlen = 0;
+    char *head = header_block_render(&msg->headers, &hlen);
+    off_t pos = msg->body_offset;
+    int rc = -1;
+
+    if (sink(ctx, head, hlen, err) != 0 || sink(ctx, "\n", 1, err) != 0)
+        goto out;
+    while (msg->body_fd >= 0) {
+        ssize_t n = pread(msg->body_fd, in, MESSAGE_CHUNK, pos);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            mo_err_set(err, EX_IOERR, _("cannot read the spooled message: %s"), strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        pos += n;
+        if (sink(ctx, in, (size_t)n, err) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(head);
+    free(in);
+    return rc;
 }
 
 void message_keep_spool(struct message *msg)

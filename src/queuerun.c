@@ -91,8 +91,7 @@ static int open_session(struct acct_run *r, struct mo_err *err)
                                 .debug = r->o->debug, .keep_open = true };
     const struct account *a = r->acct;
 
-    if (r->password == NULL && a->user != NULL && a->auth != AUTH_OFF
-        && a->auth != AUTH_EXTERNAL
+    if (r->password == NULL && sasl_login_needs_password(a->auth, a->user)
         && secret_get_password(a, &r->password, err) != 0)
         return -1;
     opt.password = r->password;

@@ -262,18 +262,3 @@ bool caps_has_mech(const struct smtp_caps *c, const char *mech)
     }
     return false;
 }
-
-char *xtext_encode(const char *s)
-{
-    struct strbuf b;
-
-    strbuf_init(&b, 0);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < '!' || c > '~' || c == '+' || c == '=')
-            strbuf_appendf(&b, "+%02X", c);
-        else
-            strbuf_append(&b, s, 1);
-    }
-    return strbuf_detach(&b, NULL);
-}

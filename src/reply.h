@@ -64,7 +64,4 @@ void caps_parse(struct smtp_caps *c, const struct smtp_reply *r);
 
 bool caps_has_mech(const struct smtp_caps *c, const char *mech);
 
-/* RFC 3461 xtext: '+', '=' and bytes outside '!'..'~' as "+XX". */
-char *xtext_encode(const char *s);
-
 #endif

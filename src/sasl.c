@@ -14,6 +14,7 @@
 #include "err.h"
 #include "i18n.h"
 #include "util.h"
+#include "codec.h"
 #include "sasl.h"
 
 /* RFC 7677 asks for at least 4096; the upper bound keeps a hostile server
@@ -29,44 +30,69 @@ const enum auth_mech sasl_preference[] = {
 };
 const size_t sasl_preference_len = sizeof sasl_preference / sizeof sasl_preference[0];
 
-static const struct {
-    enum auth_mech mech;
-    const char *name;
-} mech_names[] = {
-    { AUTH_PLAIN, "PLAIN" }, { AUTH_LOGIN, "LOGIN" },
-    { AUTH_CRAM_MD5, "CRAM-MD5" },
-    { AUTH_SCRAM_SHA_1, "SCRAM-SHA-1" },
-    { AUTH_SCRAM_SHA_1_PLUS, "SCRAM-SHA-1-PLUS" },
-    { AUTH_SCRAM_SHA_256, "SCRAM-SHA-256" },
-    { AUTH_SCRAM_SHA_256_PLUS, "SCRAM-SHA-256-PLUS" },
-    { AUTH_XOAUTH2, "XOAUTH2" }, { AUTH_OAUTHBEARER, "OAUTHBEARER" },
-    { AUTH_EXTERNAL, "EXTERNAL" },
+/* Every fact about every mechanism, indexed by enum auth_mech.
+ *                                      keyword  wire  password clear  bound  pipe */
+#define M(m, kw, wire, pw, clear, bound, pipe) [m] = { m, kw, wire, pw, clear, bound, pipe }
+static const struct sasl_mech_info mechs[] = {
+    M(AUTH_AUTO, "auto", NULL, true, false, false, false),
+    M(AUTH_OFF, "off", NULL, false, false, false, false),
+    M(AUTH_PLAIN, "plain", "PLAIN", true, true, false, true),
+    M(AUTH_LOGIN, "login", "LOGIN", true, true, false, false),
+    M(AUTH_SCRAM_SHA_256, "scram-sha-256", "SCRAM-SHA-256", true, false, false, false),
+    M(AUTH_SCRAM_SHA_256_PLUS, "scram-sha-256-plus", "SCRAM-SHA-256-PLUS", true, false, true, false),
+    M(AUTH_SCRAM_SHA_1, "scram-sha-1", "SCRAM-SHA-1", true, false, false, false),
+    M(AUTH_XOAUTH2, "xoauth2", "XOAUTH2", true, true, false, false),
+    M(AUTH_OAUTHBEARER, "oauthbearer", "OAUTHBEARER", true, true, false, false),
+    M(AUTH_EXTERNAL, "external", "EXTERNAL", false, false, false, true),
+    M(AUTH_CRAM_MD5, "cram-md5", "CRAM-MD5", true, false, false, false),
+    M(AUTH_SCRAM_SHA_1_PLUS, "scram-sha-1-plus", "SCRAM-SHA-1-PLUS", true, false, true, false),
 };
+#undef M
+#define N_MECHS (sizeof mechs / sizeof mechs[0])
+
+const struct sasl_mech_info *sasl_mech(enum auth_mech m)
+{
+    return (size_t)m < N_MECHS ? &mechs[m] : &mechs[AUTH_OFF];
+}
+
+bool sasl_mech_from_keyword(const char *keyword, enum auth_mech *out)
+{
+    for (size_t i = 0; i < N_MECHS; i++)
+        if (ascii_strcasecmp(mechs[i].keyword, keyword) == 0) {
+            *out = mechs[i].mech;
+            return true;
+        }
+    return false;
+}
 
 const char *sasl_mech_name(enum auth_mech m)
 {
-    for (size_t i = 0; i < sizeof mech_names / sizeof mech_names[0]; i++)
-        if (mech_names[i].mech == m)
-            return mech_names[i].name;
-    return m == AUTH_OFF ? "off" : "auto";
+    const struct sasl_mech_info *i = sasl_mech(m);
+
+    return i->wire ? i->wire : i->keyword;
 }
 
 enum auth_mech sasl_mech_from_name(const char *name)
 {
-    for (size_t i = 0; i < sizeof mech_names / sizeof mech_names[0]; i++)
-        if (ascii_strcasecmp(mech_names[i].name, name) == 0)
-            return mech_names[i].mech;
+    for (size_t i = 0; i < N_MECHS; i++)
+        if (mechs[i].wire && ascii_strcasecmp(mechs[i].wire, name) == 0)
+            return mechs[i].mech;
     return AUTH_OFF;
 }
 
 bool sasl_mech_needs_password(enum auth_mech m)
 {
-    return m != AUTH_EXTERNAL && m != AUTH_OFF;
+    return sasl_mech(m)->needs_password;
 }
 
 bool sasl_mech_is_plus(enum auth_mech m)
 {
-    return m == AUTH_SCRAM_SHA_256_PLUS || m == AUTH_SCRAM_SHA_1_PLUS;
+    return sasl_mech(m)->channel_bound;
+}
+
+bool sasl_login_needs_password(enum auth_mech configured, const char *user)
+{
+    return user != NULL && sasl_mech(configured)->needs_password;
 }
 
 static bool is_scram(enum auth_mech m)
@@ -94,80 +120,6 @@ struct sasl_client {
     size_t sig_len;
     char *detail;               /* server's error text, printable */
 };
-
-/* ------------------------------------------------------------ base64 */
-
-char *base64_encode(const unsigned char *in, size_t len)
-{
-    size_t n = 4 * ((len + 2) / 3);
-    char *out = xmalloc(n + 1);
-    size_t o = 0;
-
-    /* EVP_EncodeBlock takes an int length: encode in bounded chunks. */
-    while (len > 0) {
-        size_t chunk = len > 3 * 4096 ? 3 * 4096 : len;
-        o += (size_t)EVP_EncodeBlock((unsigned char *)out + o, in, (int)chunk);
-        in += chunk;
-        len -= chunk;
-    }
-    out[o] = '\0';
-    return out;
-}
-
-static int b64_value(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
-    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
-    if (ch == '+') return 62;
-    if (ch == '/') return 63;
-    return -1;
-}
-
-/* Strict: length a multiple of 4, padding only at the end, no whitespace. */
-int base64_decode(const char *in, size_t len, unsigned char **out,
-                  size_t *out_len, size_t max)
-{
-    unsigned char *buf;
-    size_t o = 0, pad = 0;
-
-    *out = NULL;
-    *out_len = 0;
-    if (len % 4 != 0)
-        return -1;
-    if (len >= 1 && in[len - 1] == '=') pad++;
-    if (pad && len >= 2 && in[len - 2] == '=') pad++;
-    if (len / 4 * 3 - pad > max)
-        return -1;
-    buf = xmalloc(len / 4 * 3 + 1);
-    for (size_t i = 0; i < len; i += 4) {
-        int v[4];
-        bool last = i + 4 == len;
-        for (int k = 0; k < 4; k++) {
-            v[k] = b64_value((unsigned char)in[i + k]);
-            if (v[k] < 0 && !(last && in[i + k] == '=' && k >= 4 - (int)pad)) {
-                OPENSSL_cleanse(buf, len / 4 * 3 + 1);
-                free(buf);
-                return -1;
-            }
-        }
-        /* Non-canonical padding bits would let two texts decode alike. */
-        if ((v[2] < 0 && (v[1] & 15)) || (v[2] >= 0 && v[3] < 0 && (v[2] & 3))) {
-            OPENSSL_cleanse(buf, len / 4 * 3 + 1);
-            free(buf);
-            return -1;
-        }
-        buf[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-        if (v[2] >= 0)
-            buf[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
-        if (v[3] >= 0)
-            buf[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
-    }
-    buf[o] = '\0';
-    *out = buf;
-    *out_len = o;
-    return 0;
-}
 
 /* ------------------------------------------------------------ crypto */
 

@@ -1,14 +1,45 @@
 /* sasl.h - SASL client mechanisms built on OpenSSL primitives (no SASL
  * library): PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1, SCRAM-SHA-256 and their
  * channel-bound -PLUS forms, XOAUTH2, OAUTHBEARER, EXTERNAL. Pure functions
- * over bytes: the SMTP session does the base64 and the I/O. */
+ * over bytes: the SMTP session does the base64 and the I/O.
+ *
+ * Adding a mechanism: an enum value below, one row in sasl.c's mechs[] table
+ * (every fact about it lives there), its initial/step functions in sasl.c. */
 #ifndef MAILOUT_SASL_H
 #define MAILOUT_SASL_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "conf.h"
 #include "err.h"
+
+/* The account's auth setting: a mechanism, or auto / off. */
+enum auth_mech {
+    AUTH_AUTO, AUTH_OFF, AUTH_PLAIN, AUTH_LOGIN, AUTH_SCRAM_SHA_256,
+    AUTH_SCRAM_SHA_256_PLUS, AUTH_SCRAM_SHA_1, AUTH_XOAUTH2, AUTH_OAUTHBEARER,
+    AUTH_EXTERNAL, AUTH_CRAM_MD5, AUTH_SCRAM_SHA_1_PLUS,
+};
+
+/* Everything mailout knows about one mechanism (or about auto / off). */
+struct sasl_mech_info {
+    enum auth_mech mech;
+    const char *keyword;        /* in the configuration: "scram-sha-256" */
+    const char *wire;           /* in EHLO and AUTH: "SCRAM-SHA-256"; NULL
+                                 * for auto and off */
+    bool needs_password;        /* a secret from the password sources (the
+                                 * bearer token for XOAUTH2/OAUTHBEARER) */
+    bool cleartext;             /* hands the secret itself to whoever
+                                 * listens: only over TLS */
+    bool channel_bound;         /* SCRAM-*-PLUS: needs TLS channel binding */
+    bool pipelinable;           /* one initial response and done: AUTH may
+                                 * join the MAIL flight (RFC 4954 §4) */
+};
+
+/* The row for m (a row for every enum value). */
+const struct sasl_mech_info *sasl_mech(enum auth_mech m);
+
+/* The mechanism (or auto / off) named by a configuration keyword,
+ * case-insensitive; false when there is none. */
+bool sasl_mech_from_keyword(const char *keyword, enum auth_mech *out);
 
 /* Mechanisms in order of preference for auth = auto (strongest first):
  * SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS, SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5,
@@ -27,6 +58,11 @@ enum auth_mech sasl_mech_from_name(const char *name);
 bool sasl_mech_needs_password(enum auth_mech m);
 /* True for SCRAM-*-PLUS: needs sasl_client_set_channel_binding first. */
 bool sasl_mech_is_plus(enum auth_mech m);
+
+/* True when an account with this auth setting and user (NULL: none) logs in
+ * with a secret, so that the password sources must be asked before the
+ * session. auto counts: it picks password mechanisms only. */
+bool sasl_login_needs_password(enum auth_mech configured, const char *user);
 
 struct sasl_client;
 
@@ -83,11 +119,5 @@ void sasl_response_free(unsigned char *p, size_t len);
  * printable line. Returns 0, or -1 (buf then says it was unreadable). */
 int sasl_oauth_error_text(const unsigned char *json, size_t len, char *buf,
                           size_t size);
-
-/* Base64 with bounds: decode refuses bad input and outputs over max. The
- * decoded buffer has a NUL after its last byte. */
-char *base64_encode(const unsigned char *in, size_t len);
-int base64_decode(const char *in, size_t len, unsigned char **out,
-                  size_t *out_len, size_t max);
 
 #endif

@@ -15,13 +15,12 @@
 #include "i18n.h"
 #include "util.h"
 #include "net.h"
+#include "address.h"
+#include "codec.h"
 #include "reply.h"
 #include "sasl.h"
 #include "smtp_data.h"
 #include "smtp.h"
-#ifdef HAVE_LIBIDN2
-#include <idn2.h>
-#endif
 
 /* Largest decoded SASL challenge we accept (RFC 4954 line limit 12288). */
 #define SASL_CHALLENGE_MAX 12288
@@ -474,13 +473,6 @@ static const char *offered(struct smtp_session *s)
     return s->mechs;
 }
 
-/* Mechanisms that hand the secret itself to whoever is listening. */
-static bool mech_is_cleartext(enum auth_mech m)
-{
-    return m == AUTH_PLAIN || m == AUTH_LOGIN || m == AUTH_XOAUTH2
-           || m == AUTH_OAUTHBEARER;
-}
-
 static int pick_auto(struct smtp_session *s, enum auth_mech *m, struct mo_err *err)
 {
     bool tls = net_is_tls(s->c);
@@ -492,7 +484,7 @@ static int pick_auto(struct smtp_session *s, enum auth_mech *m, struct mo_err *e
             continue;
         if (sasl_mech_is_plus(p) && !tls)
             continue;
-        if (mech_is_cleartext(p) && !tls) {
+        if (sasl_mech(p)->cleartext && !tls) {
             if (skipped == NULL)
                 skipped = sasl_mech_name(p);
             continue;
@@ -532,7 +524,7 @@ static int choose_mech(struct smtp_session *s, enum auth_mech *m, struct mo_err 
         return mo_err_set(err, EX_NOPERM,
                           _("AUTH: the server does not offer the mechanism %s of account %s (it offers %s)"),
                           sasl_mech_name(a->auth), a->name, offered(s));
-    if ((mech_is_cleartext(a->auth) || sasl_mech_is_plus(a->auth)) && !net_is_tls(s->c))
+    if ((sasl_mech(a->auth)->cleartext || sasl_mech_is_plus(a->auth)) && !net_is_tls(s->c))
         return mo_err_set(err, EX_NOPERM,
                           _("AUTH: refusing %s over an unencrypted connection: it would expose the password of account %s; set tls = starttls or tls = implicit"),
                           sasl_mech_name(a->auth), a->name);
@@ -680,14 +672,6 @@ static int auth_exchange(struct smtp_session *s, struct sasl_client *sc,
 }
 
 /* ------------------------------------------------------------ transaction */
-
-static bool is_ascii(const char *p)
-{
-    for (; *p; p++)
-        if ((unsigned char)*p >= 0x80)
-            return false;
-    return true;
-}
 
 static int check_address(const char *a, struct mo_err *err)
 {
@@ -906,43 +890,6 @@ static int rcpt_error(const struct txn *t, struct mo_err *err)
 
 /* ------------------------------------------------------------ data */
 
-/* Feeds the message as it will be sent (header block, blank line, body from
- * the spool at body_offset) to sink in pieces of at most DATA_CHUNK bytes,
- * through one fixed buffer: memory stays flat whatever the size. */
-typedef int (*message_sink)(void *ctx, const char *p, size_t n, struct mo_err *err);
-
-static int stream_message(const struct message *msg, message_sink sink, void *ctx,
-                          struct mo_err *err)
-{
-    char *in = xmalloc(DATA_CHUNK);
-    size_t hlen = 0;
-    char *head = header_block_render(&msg->headers, &hlen);
-    off_t pos = msg->body_offset;
-    int rc = -1;
-
-    if (sink(ctx, head, hlen, err) != 0 || sink(ctx, "\n", 1, err) != 0)
-        goto out;
-    while (msg->body_fd >= 0) {
-        ssize_t n = pread(msg->body_fd, in, DATA_CHUNK, pos);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            mo_err_set(err, EX_IOERR, _("cannot read the spooled message: %s"), strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        pos += n;
-        if (sink(ctx, in, (size_t)n, err) != 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    free(head);
-    free(in);
-    return rc;
-}
-
 static int write_encoded(struct smtp_session *s, struct wire_encoder *e,
                          const char *in, size_t n, char *out, struct mo_err *err)
 {
@@ -977,7 +924,7 @@ static int send_message(struct smtp_session *s, const struct message *msg,
     int rc = -1;
 
     wire_encoder_init(&d.e, true);
-    if (stream_message(msg, data_sink_write, &d, err) == 0) {
+    if (message_stream(msg, data_sink_write, &d, err) == 0) {
         size_t o = wire_encode_finish(&d.e, d.out);
         if (net_write(s->c, d.out, o, err) == 0 && net_write(s->c, ".\r\n", 3, err) == 0)
             rc = 0;
@@ -1063,7 +1010,7 @@ static int send_bdat(struct smtp_session *s, const struct message *msg,
     if (s->opt.debug)
         fprintf(stderr, _("C: <message: %llu bytes>\n"), (unsigned long long)message_wire_size(msg));
     wire_encoder_init(&b.e, false);
-    if (stream_message(msg, bdat_sink_write, &b, err) != 0)
+    if (message_stream(msg, bdat_sink_write, &b, err) != 0)
         goto out;
     b.len += wire_encode_finish(&b.e, b.out + b.len);
     if (bdat_emit(s, b.out, b.len, true, chunks, err) != 0)
@@ -1184,46 +1131,21 @@ static int data_phase(struct smtp_session *s, struct txn *t, const struct messag
 
 /* ------------------------------------------------------------ send */
 
-/* An address as it goes into MAIL or RCPT. Without SMTPUTF8 a non-ASCII
- * domain becomes its A-label (RFC 5891) when the local part is ASCII;
- * anything else non-ASCII is refused, never mangled. */
+/* An address as it goes into MAIL or RCPT: as it is when it is ASCII or the
+ * server offers SMTPUTF8 (*utf8 then records that it is needed), otherwise
+ * its ASCII form or an error (address_to_ascii). */
 static int wire_address(const struct smtp_session *s, const char *addr, char **out,
                         bool *utf8, struct mo_err *err)
 {
-    const char *at = strrchr(addr, '@');
-    size_t local_len = at ? (size_t)(at - addr) : strlen(addr);
-    char *local;
-    bool local_ascii;
-
     *out = NULL;
     if (check_address(addr, err) != 0)
         return -1;
-    if (is_ascii(addr) || s->caps.smtputf8) {
-        *utf8 = *utf8 || !is_ascii(addr);
+    if (address_is_ascii(addr) || s->caps.smtputf8) {
+        *utf8 = *utf8 || !address_is_ascii(addr);
         *out = xstrdup(addr);
         return 0;
     }
-    local = xstrndup(addr, local_len);
-    local_ascii = is_ascii(local);
-    free(local);
-    if (!local_ascii || at == NULL)
-        return mo_err_set(err, EX_UNAVAILABLE,
-                          _("the address %s has a non-ASCII local part but %s does not offer SMTPUTF8"),
-                          addr, s->acct->host);
-#ifdef HAVE_LIBIDN2
-    char *alabel = NULL;
-    int rc = idn2_to_ascii_8z(at + 1, &alabel, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-    if (rc != IDN2_OK)
-        return mo_err_set(err, EX_DATAERR, _("the domain of %s cannot be converted to an A-label: %s"),
-                          addr, idn2_strerror(rc));
-    *out = xasprintf("%.*s@%s", (int)local_len, addr, alabel);
-    idn2_free(alabel);
-    return 0;
-#else
-    return mo_err_set(err, EX_UNAVAILABLE,
-                      _("the address %s has a non-ASCII domain but %s does not offer SMTPUTF8 (mailout was built without libidn2 for A-labels)"),
-                      addr, s->acct->host);
-#endif
+    return address_to_ascii(addr, s->acct->host, out, err);
 }
 
 /* Checks what can be checked before a byte is sent, and fills *w with the
@@ -1310,7 +1232,7 @@ static int authenticate(struct smtp_session *s, struct flight *f, struct mo_err 
     step(s, _("authenticating as %s with %s"), s->acct->user ? s->acct->user : "", sasl_mech_name(m));
     if (auth_client(s, m, &sc, err) != 0)
         return -1;
-    if ((m == AUTH_PLAIN || m == AUTH_EXTERNAL) && s->caps.pipelining) {
+    if (sasl_mech(m)->pipelinable && s->caps.pipelining) {
         unsigned char *ir = NULL;
         size_t ir_len = 0;
         rc = sasl_client_initial(sc, &ir, &ir_len, err);

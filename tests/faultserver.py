@@ -27,7 +27,9 @@ driver (instead of mailout, tests/smtp-driver with "N SENDER RCPT...": N
 messages over one session), commands (block; fnmatch patterns),
 flight (commands that must arrive in one read, e.g. "MAIL RCPT DATA"),
 message (block: stdin of mailout), data (block: the bytes the server must
-receive between DATA and the final dot, lines joined with CRLF).
+receive between DATA and the final dot, lines joined with CRLF), size
+("exact": MAIL's SIZE= must equal the message bytes received, dot-stuffing
+removed, as RFC 1870 counts them).
 
 Actions: reply TEXT (\\r\\n escapes allowed; CRLF added), raw TEXT (exact),
 drop, stall, split TEXT (one byte per write), drip SECONDS TEXT (one byte
@@ -402,9 +404,28 @@ def check(t, d):
             have = f.read()
         if have != want:
             problems.append("data differs:\n  got:  %r\n  want: %r" % (have, want))
+    if t.get("size") == "exact":
+        problems += check_size(got, d)
     for p in problems:
         print(p)
     return 1 if problems else 0
+
+
+def check_size(got, d):
+    """SIZE= of the MAIL command against the bytes of the message received."""
+    mail = [l for l in got if l.upper().startswith("MAIL FROM:")]
+    words = [w for w in (mail[0].split() if mail else []) if w.upper().startswith("SIZE=")]
+    if not words:
+        return ["size: no MAIL FROM with SIZE= in %r" % got]
+    with open(os.path.join(d, "data"), "rb") as f:
+        have = f.read()
+    if any(l.startswith("<data ") for l in got):
+        # undo the dot-stuffing: every line that starts with a dot got one more
+        have = b"\r\n".join(l[1:] if l.startswith(b".") else l for l in have.split(b"\r\n"))
+    declared = int(words[0][5:])
+    if declared != len(have):
+        return ["size: SIZE=%d declared, %d bytes received" % (declared, len(have))]
+    return []
 
 
 def main():

@@ -9,7 +9,8 @@ PKGS="build-essential autoconf automake autopoint gettext pkg-config
       postfix sasl2-bin libsasl2-modules libsasl2-modules-db php-cli
       openssl ca-certificates python3 procps util-linux
       dbus gnome-keyring libsecret-tools
-      msmtp bsd-mailx mutt s-nail git-email libmailtools-perl
+      msmtp bsd-mailx mutt s-nail git-email libmailtools-perl gnupg pass
+      php-symfony-mailer php-swiftmailer
       valgrind time dovecot-core dovecot-lmtpd"
 missing=
 for p in $PKGS; do

@@ -206,8 +206,39 @@ static void test_ignored(void)
        "all ignored options accepted, recipient kept");
     OK("sendmail", "-B", "8BITMIME", "-L", "x", "-O", "a=b", "-e", "q", "a@b");
     ok(c.n_recipients == 1, "separate values of ignored options are consumed");
-    OK("sendmail", "-X", "/tmp/log", "-p", "smtp", "a@b");
-    ok(c.n_recipients == 1, "-X FILE, -p PROTO accepted");
+    OK("sendmail", "-p", "smtp", "a@b");
+    ok(c.n_recipients == 1, "-p PROTO accepted");
+}
+
+/* msmtp's names that mail readers are configured with (SPEC §1). */
+static void test_msmtp(void)
+{
+    OK("mailout", "--read-envelope-from", "-oi", "a@b");
+    ok(c.read_envelope_from && !c.read_recipients && c.ignore_dots && c.n_recipients == 1,
+       "--read-envelope-from");
+    OK("mailout", "--read-recipients");
+    ok(c.read_recipients && !c.read_envelope_from, "--read-recipients is -t");
+    OK("mailout", "--account=work", "a@b");
+    is_str(c.account, "work", "--account=NAME");
+    OK("mailout", "--import-msmtprc");
+    ok(c.mode == CLI_IMPORT_MSMTPRC && c.import_file == NULL, "--import-msmtprc: the default file");
+    OK("mailout", "--import-msmtprc", "/etc/msmtprc");
+    ok(c.mode == CLI_IMPORT_MSMTPRC && c.import_file != NULL
+       && strcmp(c.import_file, "/etc/msmtprc") == 0 && c.n_recipients == 0, "--import-msmtprc FILE");
+    OK("mailout", "--import-msmtprc=/x");
+    is_str(c.import_file, "/x", "--import-msmtprc=FILE");
+    BAD("--import-msmtprc takes one file; see mailout --help", "mailout", "--import-msmtprc", "a", "b");
+    BAD("option -X (log file) is not supported; set logfile = FILE in [mailout] of the configuration; see mailout --help",
+        "sendmail", "-X", "/tmp/log", "a@b");
+    BAD("msmtp's option --logfile is not mailout's; use logfile = FILE in [mailout] of the configuration; see mailout --help",
+        "mailout", "--logfile=/tmp/x", "a@b");
+    BAD("msmtp's option --file is not mailout's; use -C FILE; see mailout --help",
+        "mailout", "--file=/x", "a@b");
+    BAD("msmtp's option --pretend is not mailout's; use --dry-run; see mailout --help",
+        "mailout", "--pretend", "a@b");
+    BAD("msmtp's option --tls-starttls is not mailout's; set it in the account of the configuration file (mailout --import-msmtprc converts an msmtprc); see mailout --help",
+        "mailout", "--tls-starttls=off", "a@b");
+    BAD("unknown option --tlsx; see mailout --help", "mailout", "--tlsx", "a@b");
 }
 
 static void test_recipients(void)
@@ -282,6 +313,7 @@ int main(void)
     test_flags();
     test_queue();
     test_ignored();
+    test_msmtp();
     test_recipients();
     test_real();
     test_errors();

@@ -16,6 +16,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include "tap.h"
+#include "codec.h"
 #include "sasl.h"
 #include "util.h"
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tap.h"
+#include "codec.h"
 #include "reply.h"
 #include "smtp_data.h"
 
