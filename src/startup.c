@@ -5,9 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include "i18n.h"
 #include "startup.h"
 
 static int fd_is_open(int fd)
@@ -25,6 +29,22 @@ static int reopen_null(int fd)
     if (n >= 0)
         close(n);
     return -1;
+}
+
+/* At exit: what went to standard output (mailq, --version, --dry-run,
+ * --import-msmtprc) must have arrived; a full disk or a failed device is an
+ * error, not exit 0 with a truncated file. A reader that left (EPIPE) is
+ * not: mailq | head -1 stays quiet. */
+static void close_stdout(void)
+{
+    bool failed_before = ferror(stdout) != 0;
+    int e = fclose(stdout) != 0 ? errno : 0;
+
+    if (e == EPIPE || (e == 0 && !failed_before))
+        return;
+    fprintf(stderr, _("mailout: cannot write standard output: %s\n"),
+            e ? strerror(e) : _("write error"));
+    _exit(EX_IOERR);
 }
 
 int startup_harden(struct startup_state *st)
@@ -45,5 +65,6 @@ int startup_harden(struct startup_state *st)
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGPIPE, &sa, NULL);
+    atexit(close_stdout);
     return 0;
 }

@@ -15,7 +15,8 @@ struct startup_state {
  * made non-dumpable (no core file, no ptrace by the same user: the
  * configuration and the password are read later); SIGPIPE is ignored, so a
  * reader of stdout or stderr that goes away turns writes into EPIPE errors
- * instead of killing a delivery. Returns 0, or -1 when /dev/null cannot be
+ * instead of killing a delivery. At exit, a failed write to standard output
+ * (other than EPIPE) is one error line and exit 74. Returns 0, or -1 when /dev/null cannot be
  * opened (nothing can be reported then: the caller exits). */
 int startup_harden(struct startup_state *st);
 

@@ -153,4 +153,16 @@ like "$(cat "$d/err")" "tmp is a symbolic link" "  saying so: $(cat "$d/err")"
 is "$(ls -A "$T/elsewhere" | wc -l)" 0 "  nothing written where it points"
 is "$(entries "$d/queue")" 0 "  no entry"
 
+# ------------------------------------------------ standard output that fails
+if [ -w /dev/full ]; then
+    out=$("$MAILOUT" -C "$T/pq.ini" --version 2>&1 >/dev/full)
+    is "$?" 74 "--version to a full device: exit 74, not 0"
+    like "$out" "^mailout: cannot write standard output: No space left on device$" "  one line saying so"
+else
+    ok 0 "# SKIP no /dev/full"
+fi
+{ "$MAILOUT" -C "$T/pq.ini" --version; echo $? >"$T/rc"; } 2>"$T/err" | head -c 1 >/dev/null
+is "$(cat "$T/rc")" 0 "--version | head -c 1: a reader that leaves is no error"
+is "$(cat "$T/err")" "" "  and nothing said"
+
 done_testing
