@@ -2,13 +2,16 @@
  * SASL client mechanisms read it (sasl_client_step): SCRAM server-first and
  * server-final messages above all, and the CRAM-MD5, LOGIN, XOAUTH2 and
  * OAUTHBEARER challenges. The first byte picks the mechanism; the rest is
- * split at LF into successive (decoded) challenges. The client nonce is
+ * split at LF into successive (decoded) challenges. Each piece also goes
+ * through base64_decode as the text of a 334 reply would: what decodes must
+ * encode back to the same text (only canonical base64 is accepted). The client nonce is
  * fixed ("fuzznonce"), so a seed "r=fuzznonceX,s=...,i=4096" gets past the
  * nonce check. */
 #include "config.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "codec.h"
 #include "sasl.h"
 
 static const enum auth_mech mechs[] = {
@@ -33,6 +36,20 @@ static bool slow_iterations(const uint8_t *d, size_t n)
             return true;
     }
     return false;
+}
+
+static void check_base64(const uint8_t *p, size_t len)
+{
+    unsigned char *dec = NULL;
+    size_t dlen = 0;
+
+    if (base64_decode((const char *)p, len, &dec, &dlen, 12288) != 0)
+        return;
+    char *enc = base64_encode(dec, dlen);
+    if (strlen(enc) != len || memcmp(enc, p, len) != 0 || dec[dlen] != '\0')
+        abort();
+    free(enc);
+    free(dec);
 }
 
 static void check_err(const struct mo_err *err)
@@ -66,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     for (const uint8_t *p = d + 1, *end = d + n; p <= end; ) {
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
         const uint8_t *le = nl ? nl : end;
+        check_base64(p, (size_t)(le - p));
         out = NULL;
         out_len = 0;
         if (sasl_client_step(c, p, (size_t)(le - p), &out, &out_len, &err) != 0) {
