@@ -15,6 +15,7 @@
 #include "envelope.h"
 #include "compose.h"
 #include "smtp.h"
+#include "serverinfo.h"
 #include "secrets.h"
 #include "log.h"
 #include "version.h"
@@ -86,13 +87,13 @@ static int deliver(const struct cli *cli, const struct config *cfg,
     int rc;
 
     memset(&res, 0, sizeof res);
-    res.delivered = delivered;
     if (get_password_if_needed(acct, &password, err) != 0)
         return -1;
     opt.password = password;
     rc = smtp_session_open(&s, &opt, err);
     if (rc == 0)
         rc = smtp_session_send(s, env, msg, &res, err);
+    smtp_result_count(&res, RCPT_DELIVERED, delivered);
     log_result(cfg, acct, env, msg, &res, rc == 0 ? EX_OK : err->code);
     if (rc == 0) {
         /* the server is up: queued mail of this account rides along */
@@ -100,6 +101,7 @@ static int deliver(const struct cli *cli, const struct config *cfg,
         queue_flush_session(cfg, acct, s, &qo);
     }
     smtp_session_close(s);
+    smtp_result_free(&res);
     secret_free(password);
     return rc;
 }

@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "net.h"
 #include "resolve.h"
+#include "tls_session.h"
 #include "util.h"
 
 #define NET_INBUF 16384
@@ -322,7 +323,7 @@ int net_write(struct conn *c, const void *buf, size_t n, struct mo_err *err)
 }
 
 /* Reads more bytes into the input buffer. Returns 1, 0 at end of stream, -1. */
-static int fill(struct conn *c, long long deadline, struct mo_err *err)
+static int read_more_input(struct conn *c, long long deadline, struct mo_err *err)
 {
     if (c->in_start > 0) {
         memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
@@ -404,7 +405,7 @@ long net_read_line(struct conn *c, char *buf, size_t max, struct mo_err *err)
         if (c->in_end - c->in_start > max)
             return mo_err_set(err, EX_PROTOCOL, _("%s sent a line longer than %zu bytes"),
                               c->where, max - 1);
-        int r = fill(c, deadline, err);
+        int r = read_more_input(c, deadline, err);
         if (r < 0)
             return -1;
         if (r == 0)

@@ -170,12 +170,9 @@ static void log_sent(struct acct_run *r, const struct queue_entry *e,
 }
 
 /* LMTP: every recipient has the message although the session then failed. */
-static bool all_delivered(const struct envelope *env, const bool *delivered)
+static bool all_delivered(const struct envelope *env, const struct smtp_result *res)
 {
-    for (size_t i = 0; i < env->n_rcpts; i++)
-        if (!delivered[i])
-            return false;
-    return env->n_rcpts > 0;
+    return env->n_rcpts > 0 && smtp_result_count(res, RCPT_DELIVERED, NULL) == env->n_rcpts;
 }
 
 static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
@@ -202,10 +199,8 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         move_corrupt(r, e->id, fd, &err);
         return;
     }
-    memset(&res, 0, sizeof res);
-    res.delivered = xcalloc(e->env.n_rcpts, sizeof *res.delivered);
     if (smtp_session_send(r->s, &e->env, &msg, &res, &err) == 0
-        || all_delivered(&e->env, res.delivered)) {
+        || all_delivered(&e->env, &res)) {
         /* removed while still locked, so no other run can send it again */
         path = xasprintf("%s/%s", r->qdir, e->id);
         if (unlink(path) != 0)
@@ -218,7 +213,10 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         r->last_status = EX_OK;
     } else {
         log_sent(r, e, &res, err.code);
-        envelope_drop_rcpts(&e->env, res.delivered);   /* LMTP: not twice */
+        bool *delivered = xcalloc(e->env.n_rcpts, sizeof *delivered);
+        smtp_result_count(&res, RCPT_DELIVERED, delivered);
+        envelope_drop_rcpts(&e->env, delivered);   /* LMTP: not twice */
+        free(delivered);
         if (err.code == EX_UNAVAILABLE)
             move_failed(r, fd, e, err.msg);
         else
@@ -232,7 +230,7 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
     }
     if (r->s && !smtp_session_usable(r->s))
         drop_session(r);
-    free(res.delivered);
+    smtp_result_free(&res);
     header_block_free(&msg.headers);
     close(msg.body_fd);
 }

@@ -171,6 +171,19 @@ static bool keyword_is(const char *t, size_t len, const char *kw)
            && (len == n || t[n] == ' ' || t[n] == '=');
 }
 
+/* RFC 4422 §3.1: a mechanism name is 1 to 20 of [A-Z0-9-_]. Anything else
+ * (control characters, escape sequences) is dropped, never stored. */
+static bool mech_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > SASL_MECH_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((name[i] >= 'A' && name[i] <= 'Z') || is_digit(name[i])
+              || name[i] == '-' || name[i] == '_'))
+            return false;
+    return true;
+}
+
 static void add_mechs(struct smtp_caps *c, const char *t, size_t len)
 {
     size_t o = strlen(c->auth_mechs);
@@ -179,16 +192,15 @@ static void add_mechs(struct smtp_caps *c, const char *t, size_t len)
         c->auth_mechs[o++] = ' ';
     for (size_t i = 0; i < len;) {
         size_t j = i;
-        char name[64];
+        char name[SASL_MECH_NAME_MAX + 1];
         while (j < len && t[j] != ' ')
             j++;
-        if (j > i && j - i < sizeof name) {
-            for (size_t k = i; k < j; k++) {
-                char ch = t[k];
-                name[k - i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
-            }
+        if (j - i <= SASL_MECH_NAME_MAX) {
+            for (size_t k = i; k < j; k++)
+                name[k - i] = (t[k] >= 'a' && t[k] <= 'z') ? (char)(t[k] - 32) : t[k];
             name[j - i] = '\0';
-            if (!caps_has_mech(c, name) && o + (j - i) + 2 < sizeof c->auth_mechs) {
+            if (mech_name_ok(name, j - i) && !caps_has_mech(c, name)
+                && o + (j - i) + 2 < sizeof c->auth_mechs) {
                 memcpy(c->auth_mechs + o, name, j - i);
                 o += j - i;
                 c->auth_mechs[o++] = ' ';

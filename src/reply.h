@@ -47,6 +47,9 @@ const char *reply_line_text(const struct smtp_reply *r, size_t i, size_t *len);
  * (server text never reaches a terminal raw). */
 void reply_printable(const char *s, size_t len, char *buf, size_t size);
 
+/* Longest SASL mechanism name (RFC 4422 §3.1). */
+#define SASL_MECH_NAME_MAX 20
+
 /* What the EHLO reply announced. */
 struct smtp_caps {
     bool esmtp;                 /* EHLO answered (false after HELO) */
@@ -55,11 +58,14 @@ struct smtp_caps {
     bool pipelining, eightbitmime, smtputf8, dsn, starttls, chunking,
          binarymime, enhancedstatuscodes;
     bool auth;                  /* AUTH or AUTH= seen */
-    char auth_mechs[256];       /* " PLAIN LOGIN " upper case, space-framed */
+    char auth_mechs[256];       /* " PLAIN LOGIN " upper case, space-framed;
+                                 * only names in RFC 4422's charset */
 };
 
 /* Parses the lines after the first of a 250 EHLO reply. Unknown keywords are
- * ignored; AUTH and the old AUTH= form are merged. */
+ * ignored; AUTH and the old AUTH= form are merged; a mechanism name outside
+ * RFC 4422's charset or over 20 characters is dropped, so that no server
+ * text reaches a terminal through it. */
 void caps_parse(struct smtp_caps *c, const struct smtp_reply *r);
 
 bool caps_has_mech(const struct smtp_caps *c, const char *mech);

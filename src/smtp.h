@@ -18,18 +18,35 @@ struct smtp_options {
                                  * send QUIT in the flight of the final dot */
 };
 
-/* What the server said about a message: for the log line and the queue. */
+/* What became of one recipient. */
+enum rcpt_outcome {
+    RCPT_NO_VERDICT,            /* the transaction ended before its verdict */
+    RCPT_DELIVERED,             /* the server took the message for it (2xx) */
+    RCPT_TEMPFAIL,              /* refused for now (4xx): retry */
+    RCPT_PERMFAIL,              /* refused (5xx) */
+};
+
+struct rcpt_result {
+    enum rcpt_outcome outcome;
+    char *reply;                /* the server's verdict, one printable line,
+                                 * or NULL */
+};
+
+/* What the server said about a message: for the log line and the queue.
+ * smtp_session_send fills it (and owns nothing the caller passed in);
+ * free it with smtp_result_free. */
 struct smtp_result {
     int reply_code;             /* last reply code (250 on success), 0 if none */
     char reply[512];            /* that reply's text, one line, e.g.
                                  * "250 2.0.0 Ok: queued as AA19C7C4CC" */
     bool tls;                   /* the session was encrypted */
     bool auth;                  /* the session authenticated */
-    bool *delivered;            /* NULL, or set by the caller to env->n_rcpts
-                                 * false flags: LMTP marks each recipient
-                                 * whose own reply after the data was 2xx, so
-                                 * that a partial failure is kept for the
+    struct rcpt_result *rcpts;  /* one per recipient of the envelope, in its
+                                 * order (NULL when nothing was sent): with
+                                 * LMTP each has its own verdict after the
+                                 * data, so a partial failure is kept for the
                                  * others only */
+    size_t n_rcpts;
 };
 
 struct smtp_session;
@@ -42,7 +59,8 @@ struct smtp_session;
 int smtp_session_open(struct smtp_session **out, const struct smtp_options *opt,
                       struct mo_err *err);
 
-/* Sends one message (RSET first when the session has sent one before). */
+/* Sends one message (RSET first when the session has sent one before).
+ * res is overwritten: free it with smtp_result_free afterwards. */
 int smtp_session_send(struct smtp_session *s, const struct envelope *env,
                       const struct message *msg, struct smtp_result *res,
                       struct mo_err *err);
@@ -56,8 +74,11 @@ bool smtp_session_usable(const struct smtp_session *s);
 /* Sends QUIT when the session is healthy, closes and frees. NULL is fine. */
 void smtp_session_close(struct smtp_session *s);
 
-/* --serverinfo: connects and prints greeting, TLS, certificate, capabilities. */
-int smtp_print_serverinfo(const struct smtp_options *opt, FILE *out,
-                          struct mo_err *err);
+/* How many recipients have outcome o; with mark (n_rcpts flags, may be
+ * NULL) they are also marked true there. */
+size_t smtp_result_count(const struct smtp_result *res, enum rcpt_outcome o,
+                         bool *mark);
+
+void smtp_result_free(struct smtp_result *res);
 
 #endif

@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include "i18n.h"
-#include "tls.h"
+#include "tls_session.h"
 #include "util.h"
 
 #define FP_LEN 32               /* SHA-256 */

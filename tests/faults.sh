@@ -51,6 +51,7 @@ run_case() {
     fi
     [ -z "$t_stderr" ] || like "$(cat "$d/stderr")" "$t_stderr" "$name: stderr"
     [ -z "$t_stdout" ] || like "$(cat "$d/stdout")" "$t_stdout" "$name: stdout"
+    [ -z "$t_stdout_not" ] || unlike "$(cat "$d/stdout")" "$t_stdout_not" "$name: stdout lacks '$t_stdout_not'"
     [ -z "$t_stderr_not" ] || unlike "$(cat "$d/stderr")" "$t_stderr_not" "$name: stderr lacks '$t_stderr_not'"
     if $FS check "$test" "$d" >"$d/check" 2>&1; then
         ok 0 "$name: server transcript"

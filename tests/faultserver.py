@@ -23,6 +23,9 @@ caps-tls (after TLS; default caps + AUTH PLAIN LOGIN), tls (off|starttls|
 implicit), on (repeatable), exit, error (pattern for stderr, which must be
 one line), stderr / stderr-not (patterns for the whole stderr), stdout,
 requires (a config.h macro, e.g. HAVE_LIBIDN2: skipped without it),
+line-max (N: a command line longer than N bytes with its CRLF is answered
+"500 5.5.2 Error: line too long", as Postfix's line_length_limit does;
+SASL responses after a 334 may be longer), stdout-not (pattern),
 driver (instead of mailout, tests/smtp-driver with "N SENDER RCPT...": N
 messages over one session), commands (block; fnmatch patterns),
 flight (commands that must arrive in one read, e.g. "MAIL RCPT DATA"),
@@ -120,7 +123,7 @@ class Server:
         out = b""
         for i, l in enumerate(lines):
             sep = " " if i == len(lines) - 1 else "-"
-            out += ("250" + sep + l + "\r\n").encode()
+            out += ("250" + sep).encode() + unescape(l) + b"\r\n"
         return out
 
     def act(self, stage, arg, default):
@@ -195,7 +198,13 @@ class Server:
             if not self.read_more():
                 return None
         line, _, self.buf = self.buf.partition(b"\n")
+        self.line_bytes = len(line) + 1
         return line.rstrip(b"\r").decode("utf-8", "replace")
+
+    def too_long(self):
+        """A command line over line-max (a SASL response may be longer)."""
+        limit = int(self.t.get("line-max", "0"))
+        return limit > 0 and not self.auth_next and self.line_bytes > limit
 
     def read_data(self):
         while b"\r\n.\r\n" not in b"\r\n" + self.buf:
@@ -224,6 +233,10 @@ class Server:
             line = self.read_line()
             if line is None:
                 return
+            if self.too_long():
+                self.transcript.append((self.reads, "<line of %d bytes>" % self.line_bytes))
+                self.send(b"500 5.5.2 Error: line too long\r\n")
+                continue
             self.transcript.append((self.reads, line))
             if self.auth_next:
                 self.auth_next = False
@@ -358,8 +371,8 @@ def prepare(t, d, port):
         else:
             f.write(DEFAULT_MESSAGE)
     with open(os.path.join(d, "vars.tmp"), "w", encoding="utf-8", errors="surrogateescape") as f:
-        for key in ("desc", "args", "exit", "error", "stderr", "stderr-not", "stdout", "driver",
-                    "requires"):
+        for key in ("desc", "args", "exit", "error", "stderr", "stderr-not", "stdout",
+                    "stdout-not", "driver", "requires"):
             v = t.get(key, "")
             if key == "args":   # \xNN escapes for 8-bit addresses
                 v = unescape(v).decode("utf-8", "surrogateescape")

@@ -52,7 +52,7 @@ int main(int argc, char **argv)
      * does; the exit code is the first failure's. */
     for (int i = 0; i < n && smtp_session_usable(s); i++) {
         struct smtp_result res;
-        memset(&res, 0, sizeof res);    /* res.delivered: none */
+        memset(&res, 0, sizeof res);
         if (smtp_session_send(s, &env, &msg, &res, &err) != 0) {
             fprintf(stderr, "mailout: %s\n", err.msg);
             if (rc == 0)
@@ -60,6 +60,7 @@ int main(int argc, char **argv)
         } else {
             printf("sent %d: %s\n", i + 1, res.reply);
         }
+        smtp_result_free(&res);
     }
     smtp_session_close(s);
     message_free(&msg);
