@@ -60,9 +60,9 @@ static void check_intake(const uint8_t *d, size_t n)
     }
     lseek(fd, 0, SEEK_SET);
     if (message_read(fd, n > 0 && (d[0] & 1), "/tmp", &msg, &err) == 0) {
-        if (msg.body_size > 0 && msg.body_lines == 0)
+        /* the wire form adds CRs, never drops bytes: at least the blank line */
+        if (message_wire_size(&msg) < msg.body_size + 2)
             abort();
-        (void)message_wire_size(&msg);
         message_free(&msg);
     } else if (err.code != EX_DATAERR) {
         abort();

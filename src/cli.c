@@ -336,7 +336,8 @@ static int parse_long(struct parser *p, const char *arg)
     }
     static const struct { const char *name; int mode; } flags[] = {
         { "debug", -1 }, { "dry-run", -2 }, { "queue-force", -3 },
-        { "read-recipients", -4 }, { "read-envelope-from", -5 },
+        { "read-recipients", -4 }, { "read-envelope-from", -5 }, { "browser", -6 },
+        { "login", CLI_LOGIN },
         { "serverinfo", CLI_SERVERINFO }, { "store-password", CLI_STORE_PASSWORD },
         { "forget-password", CLI_FORGET_PASSWORD }, { "version", CLI_VERSION },
         { "help", CLI_HELP },
@@ -358,6 +359,7 @@ static int parse_long(struct parser *p, const char *arg)
         case -3: o->queue_force = true; return 0;
         case -4: o->read_recipients = true; return 0;
         case -5: o->read_envelope_from = true; return 0;
+        case -6: o->browser = true; return 0;
         case CLI_HELP: p->help = true; return 0;
         case CLI_VERSION: p->version = true; return 0;
         default:
@@ -389,6 +391,8 @@ static int finish(struct parser *p)
     }
     if (o->queue_force && o->mode != CLI_FLUSH_QUEUE)
         return usage(p, "%s", _("option --queue-force needs -q"));
+    if (o->browser && o->mode != CLI_LOGIN)
+        return usage(p, "%s", _("option --browser needs --login"));
     return 0;
 }
 
@@ -444,7 +448,9 @@ void cli_print_help(const char *progname)
             "  --dry-run          print account, envelope and header; send nothing\n"
             "  --serverinfo       print the server's greeting, TLS and capabilities\n"
             "  --store-password   store the account's password in the keyring\n"
-            "  --forget-password  remove the account's password from the keyring\n"
+            "  --forget-password  remove the account's password (and OAuth 2 token)\n"
+            "  --login            OAuth 2: sign in (device code) and store the token\n"
+            "  --browser          with --login: sign in in a browser (PKCE, loopback)\n"
             "  --queue-force      with -q: ignore the retry back-off\n"
             "  --queue-delete ID  remove one message from the queue\n"
             "  --import-msmtprc [FILE]  print an msmtp configuration as mailout's\n"

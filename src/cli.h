@@ -16,6 +16,7 @@ enum cli_mode {
     CLI_STORE_PASSWORD,   /* --store-password */
     CLI_FORGET_PASSWORD,  /* --forget-password */
     CLI_QUEUE_DELETE,     /* --queue-delete ID */
+    CLI_LOGIN,            /* --login [--browser]: OAuth 2 */
     CLI_IMPORT_MSMTPRC,   /* --import-msmtprc [FILE] */
     CLI_VERSION,
     CLI_HELP,
@@ -42,6 +43,7 @@ struct cli {
                                  * only [A-Za-z0-9_-], at most 64 bytes */
     const char *import_file;    /* --import-msmtprc FILE; NULL: the default */
     bool queue_force;           /* --queue-force (with -q): ignore back-off */
+    bool browser;               /* --browser (with --login) */
     char **recipients;          /* points into argv; not owned */
     size_t n_recipients;
 };

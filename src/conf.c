@@ -151,6 +151,7 @@ enum vtype {
     V_HOST, V_HOST_OPT, V_NAME, V_PORT, V_FROM, V_STR, V_PATH, V_TRUST, V_FPR,
     V_TLS, V_AUTH, V_TLSVER, V_TIMEOUT, V_DSN_NOTIFY, V_DSN_RETURN, V_PROTO,
     V_TRI, V_BOOL, V_DURATION, V_INHERIT, V_DOMAIN, V_REWRITE, V_SIZE,
+    V_OAUTH2, V_URL,
 };
 
 union val {
@@ -195,6 +196,15 @@ static const struct keydef account_keys[] = {
     { "max_queue_age", V_DURATION, A(max_queue_age) },
     { "rewrite_from", V_REWRITE, A(rewrite_from) },
     { "inherit", V_INHERIT, 0 },
+    { "oauth2_provider", V_OAUTH2, A(oauth2_provider) },
+    { "oauth2_client_id", V_STR, A(oauth2_client_id) },
+    { "oauth2_client_secret_command", V_STR, A(oauth2_client_secret_command) },
+    { "oauth2_tenant", V_HOST_OPT, A(oauth2_tenant) },
+    { "oauth2_token_url", V_URL, A(oauth2_token_url) },
+    { "oauth2_device_url", V_URL, A(oauth2_device_url) },
+    { "oauth2_auth_url", V_URL, A(oauth2_auth_url) },
+    { "oauth2_scope", V_STR, A(oauth2_scope) },
+    { "oauth2_trust_file", V_TRUST, A(oauth2_trust_file) },
 };
 #undef A
 
@@ -214,6 +224,10 @@ static const char *const tls_names[] = {
     [TLS_STARTTLS] = "starttls", [TLS_IMPLICIT] = "implicit", [TLS_OFF] = "off",
 };
 static const char *const proto_names[] = { [PROTO_SMTP] = "smtp", [PROTO_LMTP] = "lmtp" };
+static const char *const oauth2_names[] = {
+    [OAUTH2_NONE] = "none", [OAUTH2_MICROSOFT] = "microsoft",
+    [OAUTH2_GOOGLE] = "google", [OAUTH2_CUSTOM] = "custom",
+};
 static const char *const rewrite_names[] = {
     [REWRITE_LOCAL] = "local", [REWRITE_OFF] = "off", [REWRITE_ALWAYS] = "always",
 };
@@ -489,6 +503,12 @@ static int parse_string(enum vtype t, const char *v, union val *out,
             return -1;
         }
         break;
+    case V_URL:
+        if (ascii_strncasecmp(v, "https://", 8) != 0 || v[8] == '\0' || !no_space(v)) {
+            snprintf(why, n, _("'%s' is not an https:// URL"), v);
+            return -1;
+        }
+        break;
     case V_DSN_RETURN:
         if (ascii_strcasecmp(v, "full") != 0 && ascii_strcasecmp(v, "hdrs") != 0) {
             snprintf(why, n, _("'%s' is neither full nor hdrs"), v);
@@ -553,6 +573,7 @@ static int parse_choice(enum vtype t, const char *v, union val *out,
     case V_TLS: k = LOOKUP(tls_names, v); break;
     case V_AUTH: k = auth_keyword(v); break;
     case V_PROTO: k = LOOKUP(proto_names, v); break;
+    case V_OAUTH2: k = LOOKUP(oauth2_names, v); break;
     case V_REWRITE: k = LOOKUP(rewrite_names, v); break;
     case V_TLSVER:
         k = strcmp(v, "1.2") == 0 ? 12 : strcmp(v, "1.3") == 0 ? 13 : -1;
@@ -576,6 +597,7 @@ static int parse_choice(enum vtype t, const char *v, union val *out,
     case V_TLS: snprintf(why, n, _("'%s' is not one of starttls, implicit, off"), v); break;
     case V_AUTH: snprintf(why, n, _("'%s' is not an authentication method (auto, off, plain, login, scram-sha-256, ...)"), v); break;
     case V_PROTO: snprintf(why, n, _("'%s' is neither smtp nor lmtp"), v); break;
+    case V_OAUTH2: snprintf(why, n, _("'%s' is not one of microsoft, google, custom, none"), v); break;
     case V_REWRITE: snprintf(why, n, _("'%s' is not one of off, local, always"), v); break;
     case V_TLSVER: snprintf(why, n, _("'%s' is neither 1.2 nor 1.3"), v); break;
     case V_TRI: snprintf(why, n, _("'%s' is not one of auto, on, off"), v); break;
@@ -588,7 +610,7 @@ static bool is_string_type(enum vtype t)
 {
     return t == V_HOST || t == V_HOST_OPT || t == V_NAME || t == V_FROM || t == V_STR
         || t == V_PATH || t == V_TRUST || t == V_FPR || t == V_DSN_NOTIFY
-        || t == V_DSN_RETURN || t == V_INHERIT || t == V_DOMAIN;
+        || t == V_DSN_RETURN || t == V_INHERIT || t == V_DOMAIN || t == V_URL;
 }
 
 static int parse_value(enum vtype t, const char *v, union val *out, char *why, size_t n)
@@ -623,6 +645,7 @@ static void store(void *base, const struct keydef *k, union val *v)
     case V_TLS: *(enum tls_mode *)(void *)field = (enum tls_mode)v->i; break;
     case V_AUTH: *(enum auth_mech *)(void *)field = (enum auth_mech)v->i; break;
     case V_PROTO: *(enum protocol *)(void *)field = (enum protocol)v->i; break;
+    case V_OAUTH2: *(enum oauth2_provider *)(void *)field = (enum oauth2_provider)v->i; break;
     case V_TRI: *(enum tristate *)(void *)field = (enum tristate)v->i; break;
     case V_BOOL: *(bool *)(void *)field = v->i != 0; break;
     case V_DURATION: case V_SIZE: *(long *)(void *)field = v->l; break;
@@ -671,7 +694,10 @@ static void account_free(struct account *a)
         &a->name, &a->host, &a->from, &a->user, &a->password_command,
         &a->tls_trust_file, &a->tls_fingerprint, &a->tls_cert_file,
         &a->tls_key_file, &a->tls_server_name, &a->domain, &a->dsn_notify,
-        &a->dsn_return, &a->file,
+        &a->dsn_return, &a->file, &a->oauth2_client_id,
+        &a->oauth2_client_secret_command, &a->oauth2_tenant, &a->oauth2_token_url,
+        &a->oauth2_device_url, &a->oauth2_auth_url, &a->oauth2_scope,
+        &a->oauth2_trust_file,
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free(*strings[i]);
@@ -1024,6 +1050,31 @@ static int inherit_chain(struct loader *ld, struct section *s,
     return 0;
 }
 
+/* SPEC §8: what the built-in OAuth 2 needs besides its preset. The mechanism
+ * of every preset is XOAUTH2 when auth is left at auto. */
+static int check_oauth2(struct loader *ld, const struct section *s, struct account *a)
+{
+    const char *key = NULL, *why = NULL;
+
+    if (a->oauth2_provider == OAUTH2_NONE)
+        return 0;
+    if (a->auth == AUTH_AUTO)
+        a->auth = AUTH_XOAUTH2;
+    if (a->auth != AUTH_XOAUTH2 && a->auth != AUTH_OAUTHBEARER)
+        key = "auth", why = _("oauth2_provider needs auth = xoauth2 or oauthbearer");
+    else if (a->oauth2_client_id == NULL)
+        key = "oauth2_client_id", why = _("oauth2_provider needs your own oauth2_client_id (none is shipped; see mailout(1))");
+    else if (a->user == NULL)
+        key = "user", why = _("oauth2_provider needs user (the mailbox to log in as)");
+    else if (a->oauth2_provider == OAUTH2_CUSTOM && a->oauth2_token_url == NULL)
+        key = "oauth2_token_url", why = _("oauth2_provider = custom needs oauth2_token_url");
+    else if (a->oauth2_provider == OAUTH2_CUSTOM && a->oauth2_scope == NULL)
+        key = "oauth2_scope", why = _("oauth2_provider = custom needs oauth2_scope");
+    if (key == NULL)
+        return 0;
+    return fail_at(ld, s->file, s->line, key, "[account %s]: %s", s->name, why);
+}
+
 static int build_account(struct loader *ld, struct section *s,
                          const struct section *defaults, struct account *a)
 {
@@ -1046,7 +1097,7 @@ static int build_account(struct loader *ld, struct section *s,
     if (a->host == NULL)
         return fail_at(ld, s->file, s->line, "host",
                        _("[account %s] has no host (required)"), s->name);
-    return 0;
+    return check_oauth2(ld, s, a);
 }
 
 static char *home_dir(void)

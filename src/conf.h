@@ -10,6 +10,7 @@
 enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_OFF };
 
 enum tristate { TRI_AUTO, TRI_OFF, TRI_ON };
+enum oauth2_provider { OAUTH2_NONE, OAUTH2_MICROSOFT, OAUTH2_GOOGLE, OAUTH2_CUSTOM };
 enum protocol { PROTO_SMTP, PROTO_LMTP };
 /* rewrite_from (SPEC §2): which From and envelope senders become the
  * account's from. */
@@ -49,6 +50,16 @@ struct account {
     bool remove_bcc;            /* default on */
     bool queue;                 /* default on */
     long max_queue_age;         /* seconds, default 5 days */
+    /* SPEC §8: the built-in OAuth 2 (oauth2.h fills the preset's values) */
+    enum oauth2_provider oauth2_provider;
+    char *oauth2_client_id;
+    char *oauth2_client_secret_command;
+    char *oauth2_tenant;
+    char *oauth2_token_url;     /* https:// URLs */
+    char *oauth2_device_url;
+    char *oauth2_auth_url;
+    char *oauth2_scope;
+    char *oauth2_trust_file;    /* "system" or a PEM path */
     enum rewrite_mode rewrite_from;     /* default local */
     char *file;                 /* where the section was defined, for messages */
     int line;

@@ -93,8 +93,8 @@ bool keyring_built(void)
 /* The lookup gives nothing both for no item and for an item in a collection
  * that stays locked (no prompter, as without a desktop session); a search
  * that does not unlock still lists the locked item. */
-static bool item_is_locked(const char *host, const char *user, char *why,
-                           size_t why_size)
+static bool item_is_locked(const char *service, const char *host, const char *user,
+                           char *why, size_t why_size)
 {
     GError *e = NULL;
     GList *items;
@@ -102,7 +102,7 @@ static bool item_is_locked(const char *host, const char *user, char *why,
     if (!lib.search || !lib.list_free_full || !lib.object_unref)
         return false;
     items = lib.search(&schema, SECRET_SEARCH_NONE, NULL, &e, "host", host,
-                       "service", "smtp", "user", user, (char *)NULL);
+                       "service", service, "user", user, (char *)NULL);
     if (e != NULL) {
         lib.error_free(e);
         return false;
@@ -114,8 +114,8 @@ static bool item_is_locked(const char *host, const char *user, char *why,
     return true;
 }
 
-int keyring_lookup(const char *host, const char *user, char **out,
-                   char *why, size_t why_size)
+int keyring_lookup(const char *service, const char *host, const char *user,
+                   char **out, char *why, size_t why_size)
 {
     GError *e = NULL;
     gchar *pw;
@@ -125,7 +125,7 @@ int keyring_lookup(const char *host, const char *user, char **out,
         snprintf(why, why_size, _("cannot load %s: %s"), LIBSECRET_SONAME, lib.load_error);
         return -1;
     }
-    pw = lib.lookup(&schema, NULL, &e, "host", host, "service", "smtp",
+    pw = lib.lookup(&schema, NULL, &e, "host", host, "service", service,
                     "user", user, (char *)NULL);
     if (e != NULL) {
         take_error(e, why, why_size);
@@ -134,14 +134,14 @@ int keyring_lookup(const char *host, const char *user, char **out,
         return -1;
     }
     if (pw == NULL)
-        return item_is_locked(host, user, why, why_size) ? -1 : 0;
+        return item_is_locked(service, host, user, why, why_size) ? -1 : 0;
     *out = xstrdup(pw);
     lib.pw_free(pw);            /* wipes */
     return 1;
 }
 
-int keyring_store(const char *host, const char *user, const char *label,
-                  const char *password, struct mo_err *err)
+int keyring_store(const char *service, const char *host, const char *user,
+                  const char *label, const char *password, struct mo_err *err)
 {
     GError *e = NULL;
     char why[512];
@@ -150,14 +150,15 @@ int keyring_store(const char *host, const char *user, const char *label,
         return mo_err_set(err, EX_UNAVAILABLE, _("keyring: cannot load %s: %s"),
                           LIBSECRET_SONAME, lib.load_error);
     if (!lib.store(&schema, SECRET_COLLECTION_DEFAULT, label, password, NULL, &e,
-                   "host", host, "service", "smtp", "user", user, (char *)NULL)) {
+                   "host", host, "service", service, "user", user, (char *)NULL)) {
         take_error(e, why, sizeof why);
         return mo_err_set(err, EX_UNAVAILABLE, _("keyring: cannot store the password: %s"), why);
     }
     return 0;
 }
 
-int keyring_forget(const char *host, const char *user, struct mo_err *err)
+int keyring_forget(const char *service, const char *host, const char *user,
+                   struct mo_err *err)
 {
     GError *e = NULL;
     char why[512];
@@ -166,7 +167,7 @@ int keyring_forget(const char *host, const char *user, struct mo_err *err)
     if (!load())
         return mo_err_set(err, EX_UNAVAILABLE, _("keyring: cannot load %s: %s"),
                           LIBSECRET_SONAME, lib.load_error);
-    removed = lib.clear(&schema, NULL, &e, "host", host, "service", "smtp",
+    removed = lib.clear(&schema, NULL, &e, "host", host, "service", service,
                         "user", user, (char *)NULL);
     if (e != NULL) {
         take_error(e, why, sizeof why);
@@ -182,9 +183,10 @@ bool keyring_built(void)
     return false;
 }
 
-int keyring_lookup(const char *host, const char *user, char **out,
-                   char *why, size_t why_size)
+int keyring_lookup(const char *service, const char *host, const char *user,
+                   char **out, char *why, size_t why_size)
 {
+    (void)service;
     (void)host;
     (void)user;
     *out = NULL;
@@ -192,9 +194,10 @@ int keyring_lookup(const char *host, const char *user, char **out,
     return -1;
 }
 
-int keyring_store(const char *host, const char *user, const char *label,
-                  const char *password, struct mo_err *err)
+int keyring_store(const char *service, const char *host, const char *user,
+                  const char *label, const char *password, struct mo_err *err)
 {
+    (void)service;
     (void)host;
     (void)user;
     (void)label;
@@ -202,8 +205,10 @@ int keyring_store(const char *host, const char *user, const char *label,
     return mo_err_set(err, EX_UNAVAILABLE, _("mailout was built without keyring support (configure --with-libsecret)"));
 }
 
-int keyring_forget(const char *host, const char *user, struct mo_err *err)
+int keyring_forget(const char *service, const char *host, const char *user,
+                   struct mo_err *err)
 {
+    (void)service;
     (void)host;
     (void)user;
     return mo_err_set(err, EX_UNAVAILABLE, _("mailout was built without keyring support (configure --with-libsecret)"));

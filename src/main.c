@@ -22,6 +22,7 @@
 #include "dryrun.h"
 #include "queue.h"
 #include "queuerun.h"
+#include "oauth2_login.h"
 #include "msmtprc.h"
 #include "rewrite.h"
 #include "startup.h"
@@ -212,6 +213,17 @@ static int run_keyring(const struct cli *cli, const struct config *cfg)
     return rc == 0 ? EX_OK : fail(&err);
 }
 
+/* --login [--browser]: the account's OAuth 2 sign-in. */
+static int run_login(const struct cli *cli, const struct config *cfg)
+{
+    struct mo_err err = { 0, "" };
+    const struct account *acct = config_select_account(cfg, cli->account, NULL, &err);
+
+    if (acct == NULL || oauth2_login(acct, cli->browser, stdout, &err) != 0)
+        return fail(&err);
+    return EX_OK;
+}
+
 static int run_serverinfo(const struct cli *cli, const struct config *cfg)
 {
     struct mo_err err = { 0, "" };
@@ -268,6 +280,9 @@ int main(int argc, char **argv)
     case CLI_STORE_PASSWORD:
     case CLI_FORGET_PASSWORD:
         status = run_keyring(&cli, &cfg);
+        break;
+    case CLI_LOGIN:
+        status = run_login(&cli, &cfg);
         break;
     case CLI_DELIVER:
         status = run_deliver(&cli, &cfg);

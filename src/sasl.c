@@ -16,6 +16,9 @@
 #include "util.h"
 #include "codec.h"
 #include "sasl.h"
+#ifdef HAVE_JSONC
+#include <json-c/json.h>
+#endif
 
 /* RFC 7677 asks for at least 4096; the upper bound keeps a hostile server
  * from making us spin. */
@@ -475,104 +478,88 @@ static char *printable_copy(const char *s, size_t n)
     return out;
 }
 
-/* ---- JSON error of RFC 7628: a flat object; only status and scope matter. */
+/* ---- JSON error of RFC 7628: an object; only status and scope matter. */
 
-struct json_cur { const unsigned char *p, *end; };
-
-static void json_ws(struct json_cur *j)
-{
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\r' || *j->p == '\n'))
-        j->p++;
-}
-
-/* Reads a string into buf (escapes simplified: \X becomes X, \uXXXX '?'). */
-static int json_string(struct json_cur *j, char *buf, size_t size)
+/* A printable copy of at most size - 1 bytes of s. */
+static void printable(char *buf, size_t size, const char *s, size_t n)
 {
     size_t o = 0;
-    if (j->p >= j->end || *j->p != '"')
-        return -1;
-    j->p++;
-    while (j->p < j->end && *j->p != '"') {
-        unsigned char ch = *j->p++;
-        if (ch == '\\') {
-            if (j->p >= j->end)
-                return -1;
-            ch = *j->p++;
-            if (ch == 'u') {
-                if (j->end - j->p < 4)
-                    return -1;
-                j->p += 4;
-                ch = '?';
-            }
-        }
-        if (o + 1 < size)
-            buf[o++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
-    }
-    if (j->p >= j->end)
-        return -1;
-    j->p++;
+
+    for (size_t i = 0; i < n && o + 1 < size; i++)
+        buf[o++] = ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f) ? s[i] : '?';
     buf[o] = '\0';
-    return 0;
 }
 
-static int json_scalar(struct json_cur *j, char *buf, size_t size)
+#ifdef HAVE_JSONC
+/* A string or number member as printable text; "" when absent or not one. */
+static void json_member(json_object *o, const char *key, char *buf, size_t size)
 {
-    size_t o = 0;
-    if (j->p < j->end && *j->p == '"')
-        return json_string(j, buf, size);
-    while (j->p < j->end && *j->p != ',' && *j->p != '}' && *j->p != ' ') {
-        if (strchr("-+.0123456789eEtruefalsn", *j->p) == NULL)
-            return -1;
-        if (o + 1 < size)
-            buf[o++] = (char)*j->p;
-        j->p++;
-    }
-    buf[o] = '\0';
-    return o > 0 ? 0 : -1;
+    json_object *v;
+    const char *s;
+
+    buf[0] = '\0';
+    if (!json_object_object_get_ex(o, key, &v)
+        || !(json_object_is_type(v, json_type_string) || json_object_is_type(v, json_type_int)
+             || json_object_is_type(v, json_type_double)))
+        return;
+    s = json_object_get_string(v);
+    printable(buf, size, s, strlen(s));
+}
+
+static bool only_space(const unsigned char *p, const unsigned char *end)
+{
+    for (; p < end; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            return false;
+    return true;
 }
 
 int sasl_oauth_error_text(const unsigned char *json, size_t len, char *buf,
                           size_t size)
 {
-    struct json_cur j = { json, json + len };
-    char key[64], val[200], status[200] = "", scope[200] = "";
+    char status[200], scope[200];
+    json_tokener *tok = json_tokener_new();
+    json_object *o = NULL;
 
-    json_ws(&j);
-    if (j.p >= j.end || *j.p++ != '{')
-        goto bad;
-    json_ws(&j);
-    while (j.p < j.end && *j.p != '}') {
-        if (json_string(&j, key, sizeof key) != 0)
-            goto bad;
-        json_ws(&j);
-        if (j.p >= j.end || *j.p++ != ':')
-            goto bad;
-        json_ws(&j);
-        if (json_scalar(&j, val, sizeof val) != 0)
-            goto bad;
-        if (strcmp(key, "status") == 0)
-            snprintf(status, sizeof status, "%s", val);
-        else if (strcmp(key, "scope") == 0)
-            snprintf(scope, sizeof scope, "%s", val);
-        json_ws(&j);
-        if (j.p < j.end && *j.p == ',') {
-            j.p++;
-            json_ws(&j);
-        } else if (j.p >= j.end || *j.p != '}') {
-            goto bad;
+    if (tok != NULL && len < 65536) {
+        o = json_tokener_parse_ex(tok, (const char *)json, (int)len);
+        if (json_tokener_get_error(tok) != json_tokener_success
+            || !only_space(json + json_tokener_get_parse_end(tok), json + len)) {
+            json_object_put(o);
+            o = NULL;
         }
     }
-    if (j.p >= j.end || status[0] == '\0')
-        goto bad;
+    json_tokener_free(tok);
+    if (o == NULL || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        snprintf(buf, size, "%s", _("unreadable error from the server"));
+        return -1;
+    }
+    json_member(o, "status", status, sizeof status);
+    json_member(o, "scope", scope, sizeof scope);
+    json_object_put(o);
+    if (status[0] == '\0') {
+        snprintf(buf, size, "%s", _("unreadable error from the server"));
+        return -1;
+    }
     if (scope[0])
         snprintf(buf, size, _("status %s, scope %s"), status, scope);
     else
         snprintf(buf, size, _("status %s"), status);
     return 0;
-bad:
-    snprintf(buf, size, "%s", _("unreadable error from the server"));
-    return -1;
 }
+#else
+/* Without json-c the server's JSON is shown as it came, made printable. */
+int sasl_oauth_error_text(const unsigned char *json, size_t len, char *buf,
+                          size_t size)
+{
+    char raw[200];
+
+    printable(raw, sizeof raw, (const char *)json, len);
+    snprintf(buf, size, _("the server said %s"), raw);
+    return len > 0 && json[0] == '{' ? 0 : -1;
+}
+#endif
 
 static int oauth_step(struct sasl_client *c, const unsigned char *ch, size_t len,
                       unsigned char **out, size_t *out_len, struct mo_err *err)

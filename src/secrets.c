@@ -22,6 +22,8 @@
 #include "i18n.h"
 #include "util.h"
 #include "keyring.h"
+#include "oauth2.h"
+#include "oauth2_store.h"
 #include "secrets.h"
 
 #define PWCMD_MAX_OUTPUT (64 * 1024)
@@ -125,19 +127,21 @@ static int wait_child(pid_t pid, int *status, long deadline)
     }
 }
 
-static int pwcmd_status_error(const struct account *a, int status, struct mo_err *err)
+static int pwcmd_status_error(const struct account *a, const char *key, int status,
+                              struct mo_err *err)
 {
     if (WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127))
-        return mo_err_set(err, EX_CONFIG, _("account %s: password_command could not be run (exit status %d)"),
-                          acct_name(a), WEXITSTATUS(status));
+        return mo_err_set(err, EX_CONFIG, _("account %s: %s could not be run (exit status %d)"),
+                          acct_name(a), key, WEXITSTATUS(status));
     if (WIFEXITED(status))
-        return mo_err_set(err, EX_TEMPFAIL, _("account %s: password_command failed (exit status %d)"),
-                          acct_name(a), WEXITSTATUS(status));
-    return mo_err_set(err, EX_TEMPFAIL, _("account %s: password_command was killed by signal %d"),
-                      acct_name(a), WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+        return mo_err_set(err, EX_TEMPFAIL, _("account %s: %s failed (exit status %d)"),
+                          acct_name(a), key, WEXITSTATUS(status));
+    return mo_err_set(err, EX_TEMPFAIL, _("account %s: %s was killed by signal %d"),
+                      acct_name(a), key, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-static int run_password_command(const struct account *a, char **out, struct mo_err *err)
+int secret_command(const struct account *a, const char *key, const char *cmd,
+                   char **out, struct mo_err *err)
 {
     int timeout = a->timeout > 0 ? a->timeout : 60;
     long deadline = now_ms() + 1000L * timeout;
@@ -148,8 +152,8 @@ static int run_password_command(const struct account *a, char **out, struct mo_e
 
     if (pipe(pfd) != 0) {
         free(buf);
-        return mo_err_set(err, EX_OSERR, _("account %s: password_command: cannot create a pipe: %s"),
-                          acct_name(a), strerror(errno));
+        return mo_err_set(err, EX_OSERR, _("account %s: %s: cannot create a pipe: %s"),
+                          acct_name(a), key, strerror(errno));
     }
     fflush(NULL);
     pid = fork();
@@ -158,12 +162,12 @@ static int run_password_command(const struct account *a, char **out, struct mo_e
         close(pfd[0]);
         close(pfd[1]);
         free(buf);
-        return mo_err_set(err, EX_OSERR, _("account %s: password_command: cannot fork: %s"),
-                          acct_name(a), strerror(e));
+        return mo_err_set(err, EX_OSERR, _("account %s: %s: cannot fork: %s"),
+                          acct_name(a), key, strerror(e));
     }
     if (pid == 0) {
         close(pfd[0]);
-        exec_child(a->password_command, pfd[1]);
+        exec_child(cmd, pfd[1]);
     }
     close(pfd[1]);
     rd = read_bounded(pfd[0], buf, PWCMD_MAX_OUTPUT, &len, deadline);
@@ -174,22 +178,22 @@ static int run_password_command(const struct account *a, char **out, struct mo_e
     buf[len < PWCMD_MAX_OUTPUT + 1 ? len : PWCMD_MAX_OUTPUT + 1] = '\0';
 
     if (rd == 2 || wr == 2)
-        mo_err_set(err, EX_TEMPFAIL, _("account %s: password_command timed out after %d s"),
-                   acct_name(a), timeout);
+        mo_err_set(err, EX_TEMPFAIL, _("account %s: %s timed out after %d s"),
+                   acct_name(a), key, timeout);
     else if (rd == 1)
-        mo_err_set(err, EX_CONFIG, _("account %s: password_command printed more than %d bytes"),
-                   acct_name(a), PWCMD_MAX_OUTPUT);
+        mo_err_set(err, EX_CONFIG, _("account %s: %s printed more than %d bytes"),
+                   acct_name(a), key, PWCMD_MAX_OUTPUT);
     else if (rd < 0 || wr < 0)
-        mo_err_set(err, EX_OSERR, _("account %s: password_command: %s"), acct_name(a), strerror(errno));
+        mo_err_set(err, EX_OSERR, _("account %s: %s: %s"), acct_name(a), key, strerror(errno));
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        pwcmd_status_error(a, status, err);
+        pwcmd_status_error(a, key, status, err);
     else {
         if (len > 0 && buf[len - 1] == '\n')
             buf[--len] = '\0';
         if (memchr(buf, '\0', len) != NULL)
-            mo_err_set(err, EX_CONFIG, _("account %s: password_command printed a NUL byte"), acct_name(a));
+            mo_err_set(err, EX_CONFIG, _("account %s: %s printed a NUL byte"), acct_name(a), key);
         else if (len == 0)
-            mo_err_set(err, EX_CONFIG, _("account %s: password_command printed nothing"), acct_name(a));
+            mo_err_set(err, EX_CONFIG, _("account %s: %s printed nothing"), acct_name(a), key);
         else {
             *out = xstrndup(buf, len);
             OPENSSL_cleanse(buf, PWCMD_MAX_OUTPUT + 2);
@@ -456,7 +460,7 @@ static int keyring_source(const struct account *a, char **out)
 
     if (!keyring_built() || a->host == NULL || a->user == NULL)
         return 0;
-    rc = keyring_lookup(a->host, a->user, out, why, sizeof why);
+    rc = keyring_lookup("smtp", a->host, a->user, out, why, sizeof why);
     if (rc < 0)
         fprintf(stderr, _("mailout: account %s: the keyring is not available (%s); trying the next password source\n"),
                 acct_name(a), why);
@@ -469,12 +473,14 @@ int secret_get_password(const struct account *acct, char **out, struct mo_err *e
 
     *out = NULL;
     stop_being_dumpable();
+    if (oauth2_applies(acct))   /* SPEC §8: the built-in OAuth 2 */
+        return oauth2_access_token(acct, out, err);
     if (acct->password != NULL) {
         *out = xstrdup(acct->password);
         return 0;
     }
     if (acct->password_command != NULL)
-        return run_password_command(acct, out, err);
+        return secret_command(acct, "password_command", acct->password_command, out, err);
     kr = keyring_source(acct, out);
     if (kr == 1)
         return 0;
@@ -509,7 +515,7 @@ int secret_store_password(const struct account *acct, struct mo_err *err)
     if (need_host_user(acct, err) != 0)
         return -1;
     if (!keyring_built())
-        return keyring_store(acct->host, acct->user, "", "", err);
+        return keyring_store("smtp", acct->host, acct->user, "", "", err);
     fd = open_tty();
     if (fd < 0)
         return mo_err_set(err, EX_USAGE, _("--store-password needs a terminal to ask for the password"));
@@ -523,7 +529,7 @@ int secret_store_password(const struct account *acct, struct mo_err *err)
         rc = mo_err_set(err, EX_DATAERR, _("the two passwords differ; nothing stored"));
     if (rc == 0) {
         label = xasprintf("mailout: %s@%s", acct->user, acct->host);
-        rc = keyring_store(acct->host, acct->user, label, first, err);
+        rc = keyring_store("smtp", acct->host, acct->user, label, first, err);
         free(label);
     }
     OPENSSL_cleanse(first, sizeof first);
@@ -537,7 +543,13 @@ int secret_forget_password(const struct account *acct, struct mo_err *err)
 
     if (need_host_user(acct, err) != 0)
         return -1;
-    rc = keyring_forget(acct->host, acct->user, err);
+    if (acct->oauth2_provider != OAUTH2_NONE) {
+        rc = o2store_forget(acct, err);
+        if (rc != 0 || !keyring_built())
+            return rc < 0 ? -1 : rc ? 0 : mo_err_set(err, EX_UNAVAILABLE, _("account %s: no OAuth 2 token is stored"),
+                                                     acct_name(acct));
+    }
+    rc = keyring_forget("smtp", acct->host, acct->user, err);
     if (rc == 0)
         return mo_err_set(err, EX_UNAVAILABLE, _("account %s: the keyring has no password for %s at %s"),
                           acct_name(acct), acct->user, acct->host);

@@ -10,7 +10,13 @@
 int secret_get_password(const struct account *acct, char **out,
                         struct mo_err *err);
 
-/* --store-password / --forget-password. */
+/* Runs cmd (the value of the account's key, for messages) as password_command
+ * is run: stdout's first line, bounded, with the account's timeout. */
+int secret_command(const struct account *acct, const char *key, const char *cmd,
+                   char **out, struct mo_err *err);
+
+/* --store-password / --forget-password (which removes a stored OAuth 2
+ * token too). */
 int secret_store_password(const struct account *acct, struct mo_err *err);
 int secret_forget_password(const struct account *acct, struct mo_err *err);
 

@@ -223,7 +223,7 @@ static int greeting(struct smtp_session *s, struct mo_err *err)
     }
     if (smtp_code_class(s->reply.code) == 4)
         return smtp_reply_error(s, _("the server is not accepting mail now"),
-                           _("try again later"), err);
+                                _("try again later"), err);
     if (smtp_code_class(s->reply.code) == 5)
         return smtp_reply_error(s, _("the server refused the connection"), NULL, err);
     return smtp_reply_error(s, _("unexpected greeting"), NULL, err);
@@ -302,7 +302,7 @@ static int starttls(struct smtp_session *s, struct mo_err *err)
         return -1;
     if (s->reply.code != 220)
         return smtp_reply_error(s, _("STARTTLS refused"),
-                           _("refusing to send in plaintext"), err);
+                                _("refusing to send in plaintext"), err);
     if (start_tls(s, err) != 0)
         return -1;
     /* RFC 3207 §4.2: forget everything learnt before TLS. */

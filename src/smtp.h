@@ -3,7 +3,6 @@
 #define MAILOUT_SMTP_H
 
 #include <stdbool.h>
-#include <stdio.h>
 #include "err.h"
 #include "conf.h"
 #include "envelope.h"

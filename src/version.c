@@ -8,6 +8,13 @@
 #include "secrets.h"
 #include "sasl.h"
 #include "version.h"
+#include "oauth2.h"
+#ifdef HAVE_LIBCURL
+#include <curl/curl.h>
+#endif
+#ifdef HAVE_JSONC
+#include <json-c/json.h>
+#endif
 #ifdef HAVE_LIBIDN2
 #include <idn2.h>
 #endif
@@ -39,6 +46,20 @@ static void print_features(FILE *out)
 #endif
 }
 
+static void print_oauth2(FILE *out)
+{
+#if defined(HAVE_LIBCURL) && defined(HAVE_JSONC)
+    fprintf(out, _("OAuth 2 (built in): yes (libcurl %s, json-c %s)\n"),
+            curl_version_info(CURLVERSION_NOW)->version, json_c_version());
+#elif defined(HAVE_LIBCURL)
+    fprintf(out, "%s\n", _("OAuth 2 (built in): no (built without json-c)"));
+#elif defined(HAVE_JSONC)
+    fprintf(out, "%s\n", _("OAuth 2 (built in): no (built without libcurl)"));
+#else
+    fprintf(out, "%s\n", _("OAuth 2 (built in): no (built without libcurl and json-c)"));
+#endif
+}
+
 int version_print(FILE *out, const struct config *cfg, const char *explicit_file)
 {
     char *user = config_user_path();
@@ -46,6 +67,7 @@ int version_print(FILE *out, const struct config *cfg, const char *explicit_file
     fprintf(out, "mailout %s\n", PACKAGE_VERSION);
     fprintf(out, _("TLS library: %s\n"), OpenSSL_version(OPENSSL_VERSION));
     fprintf(out, _("Keyring (Secret Service): %s\n"), secret_keyring_support());
+    print_oauth2(out);
     print_features(out);
     fprintf(out, _("System configuration file: %s%s\n"), config_system_path(),
             explicit_file ? _(" (not read: -C)") : "");

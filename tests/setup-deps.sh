@@ -5,6 +5,7 @@ set -eu
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 PKGS="build-essential autoconf automake autopoint gettext pkg-config
       libssl-dev libinih-dev libsecret-1-dev libglib2.0-dev libidn2-dev
+      libcurl4-openssl-dev libjson-c-dev curl
       clang libclang-rt-14-dev llvm
       postfix sasl2-bin libsasl2-modules libsasl2-modules-db php-cli
       openssl ca-certificates python3 procps util-linux

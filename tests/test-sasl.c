@@ -280,7 +280,11 @@ static void test_oauth(void)
     s = step(c, "{\"status\":\"400\",\"schemes\":\"Bearer\",\"scope\":\"https://mail.google.com/\"}", &err);
     is_str(s, "", "XOAUTH2 answers the error challenge with an empty response");
     free(s);
+#ifdef HAVE_JSONC
     is_str(sasl_client_error_detail(c), "status 400, scope https://mail.google.com/", "XOAUTH2 error detail");
+#else
+    ok(strstr(sasl_client_error_detail(c), "\"400\"") != NULL, "XOAUTH2 error detail (raw JSON)");
+#endif
     sasl_client_free(c);
 
     c = sasl_client_new(AUTH_OAUTHBEARER, "user@example.com", "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==", NULL);
@@ -293,9 +297,14 @@ static void test_oauth(void)
     s = step(c, json, &err);
     is_str(s, "\001", "OAUTHBEARER answers the error challenge with ^A");
     free(s);
+#ifdef HAVE_JSONC
     is_str(sasl_client_error_detail(c), "status invalid_token, scope example_scope", "OAUTHBEARER error detail");
+#else
+    ok(strstr(sasl_client_error_detail(c), "invalid_token") != NULL, "OAUTHBEARER error detail (raw JSON)");
+#endif
     sasl_client_free(c);
 
+#ifdef HAVE_JSONC
     ok(sasl_oauth_error_text((const unsigned char *)"{ \"status\" : 401 }", 18, buf, sizeof buf) == 0,
        "JSON with a number status");
     is_str(buf, "status 401", "its text");
@@ -304,7 +313,26 @@ static void test_oauth(void)
     ok(sasl_oauth_error_text((const unsigned char *)"{\"status\":\"x\\u0007\x01y\"", 21, buf, sizeof buf) == -1,
        "truncated JSON is refused");
     ok(sasl_oauth_error_text((const unsigned char *)"{\"status\":\"a\\u0007\x01\"}", 21, buf, sizeof buf) == 0
-       && strchr(buf, 1) == NULL, "control characters do not reach the text: %s", buf);
+       && strchr(buf, 1) == NULL && strchr(buf, 7) == NULL, "control characters do not reach the text: %s", buf);
+    /* what Dovecot sends (TESTBED.md), with members mailout does not use */
+    {
+        const char *d = "{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":\"mail\"}";
+        ok(sasl_oauth_error_text((const unsigned char *)d, strlen(d), buf, sizeof buf) == 0
+           && strcmp(buf, "status 401, scope mail") == 0, "Dovecot's XOAUTH2 error: %s", buf);
+        d = "{\"nested\":{\"status\":\"no\"},\"list\":[1,2],\"status\":\"invalid\\u005ftoken\"}";
+        ok(sasl_oauth_error_text((const unsigned char *)d, strlen(d), buf, sizeof buf) == 0
+           && strcmp(buf, "status invalid_token") == 0, "nested members skipped, \\u escapes decoded: %s", buf);
+        d = "{\"status\":\"401\"} trailing";
+        ok(sasl_oauth_error_text((const unsigned char *)d, strlen(d), buf, sizeof buf) == -1,
+           "bytes after the object are refused");
+        d = "{\"scope\":\"mail\"}";
+        ok(sasl_oauth_error_text((const unsigned char *)d, strlen(d), buf, sizeof buf) == -1,
+           "an object without status is unreadable");
+    }
+#else
+    ok(sasl_oauth_error_text((const unsigned char *)"{\"status\":\"a\x01\"}", 16, buf, sizeof buf) == 0
+       && strchr(buf, 1) == NULL, "without json-c the JSON is shown made printable: %s", buf);
+#endif
 }
 
 static void test_base64(void)

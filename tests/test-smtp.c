@@ -133,6 +133,11 @@ static void test_caps(void)
     ok(c.size && c.size_max == 0, "SIZE without a number: no limit");
     ok(!c.starttls && !c.pipelining, "keywords match whole words only");
 
+    /* RFC 4422 names only: escape sequences and overlong names never stored. */
+    feed(&r, "250-mx\n250 AUTH \x1b]0;EVIL\x07 X-OK_1 ABCDEFGHIJKLMNOPQRSTU ABCDEFGHIJKLMNOPQRST pl\x9b" "ain", &err);
+    caps_parse(&c, &r);
+    is_str(c.auth_mechs, " X-OK_1 ABCDEFGHIJKLMNOPQRST ", "only [A-Z0-9-_]{1,20} mechanism names kept");
+
     feed(&r, "250 mx.example", &err);
     caps_parse(&c, &r);
     ok(!c.auth && !c.starttls && !c.size, "one-line EHLO: no extensions");

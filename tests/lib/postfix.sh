@@ -3,7 +3,8 @@
 #
 #   postfix_require              skip the whole test (TAP SKIP) when we cannot run Postfix
 #   postfix_start DIR            make and start an instance living entirely in DIR
-#                                (PF_MESSAGE_SIZE_LIMIT: default 60000000)
+#                                (PF_MESSAGE_SIZE_LIMIT: default 60000000; PF_SASL_TYPE=dovecot
+#                                with PF_SASL_PATH=SOCKET: SASL from a Dovecot auth socket)
 #   postfix_stop DIR             stop it (postfix stop, then the master's PID)
 #   postfix_wait_mail N [SECS]   wait until N messages were captured (default 30 s)
 #   postfix_auto_stop DIR        stop the instance and remove $T when the test exits
@@ -123,8 +124,8 @@ smtpd_tls_received_header = yes
 smtpd_tls_ask_ccert = yes
 smtpd_tls_CAfile = $_d/certs/ca.pem
 smtpd_tls_security_level = may
-smtpd_sasl_type = cyrus
-smtpd_sasl_path = smtpd
+smtpd_sasl_type = ${PF_SASL_TYPE:-cyrus}
+smtpd_sasl_path = ${PF_SASL_PATH:-smtpd}
 cyrus_sasl_config_path = $_d/etc/sasl
 smtpd_sasl_authenticated_header = yes
 smtpd_sasl_security_options = noanonymous
