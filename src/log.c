@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "err.h"
@@ -75,14 +76,35 @@ static void append_stamp(struct strbuf *b)
                    tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void complain_once(const char *path, int e)
+static void complain_once(const char *path, const char *why)
 {
     static bool told;
 
     if (told)
         return;
     told = true;
-    fprintf(stderr, _("mailout: cannot write the log %s: %s\n"), path, strerror(e));
+    fprintf(stderr, _("mailout: cannot write the log %s: %s\n"), path, why);
+}
+
+/* The log is opened by name, often in a directory others can write to: a
+ * symbolic link or a file of someone else planted there is not followed
+ * (O_NOFOLLOW), not written (owner check), and a FIFO does not block us. */
+static int open_log(const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW
+                  | O_NONBLOCK, 0600);
+
+    if (fd < 0) {
+        complain_once(path, errno == ELOOP ? _("it is a symbolic link") : strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+        complain_once(path, _("not a regular file of this user"));
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 static char *parent_dir(const char *path)
@@ -103,23 +125,21 @@ static void append_to_file(const char *path, const char *line, size_t len)
     if (dir != NULL && access(dir, F_OK) != 0)
         mkdir_p(dir, 0700);
     free(dir);
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-    if (fd < 0) {
-        complain_once(path, errno);
+    fd = open_log(path);
+    if (fd < 0)
         return;
-    }
     for (size_t off = 0; off < len; ) {
         ssize_t w = write(fd, line + off, len - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            complain_once(path, w < 0 ? errno : EIO);
+            complain_once(path, strerror(w < 0 ? errno : EIO));
             break;
         }
         off += (size_t)w;
     }
     if (close(fd) != 0)
-        complain_once(path, errno);
+        complain_once(path, strerror(errno));
 }
 
 /* body is the line without its time stamp; syslog adds its own. */

@@ -29,6 +29,9 @@
 #include "handoff.h"
 #include "incoming.h"
 #include "checkconf.h"
+#include "startup.h"
+
+static struct startup_state start;
 
 static int fail(const struct mo_err *e)
 {
@@ -115,6 +118,11 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     memset(&msg, 0, sizeof msg);
     memset(&env, 0, sizeof env);
     msg.body_fd = -1;
+    if (start.stdin_closed) {
+        /* never an empty message sent with exit 0 */
+        mo_err_set(&err, EX_NOINPUT, _("standard input is closed: there is no message to send"));
+        goto out;
+    }
     if (message_read(STDIN_FILENO, cli->ignore_dots, spool_dir_for(cfg), &msg, &err) != 0)
         goto out;
     if (envelope_collect_recipients(&env, cli, &msg, cfg, &err) != 0)
@@ -215,6 +223,8 @@ int main(int argc, char **argv)
     struct mo_err err = { 0, "" };
     int status;
 
+    if (startup_harden(&start) != 0)
+        return EX_OSERR;        /* no stderr to say it on */
     setlocale(LC_ALL, "");
     bindtextdomain(PACKAGE, LOCALEDIR);
     textdomain(PACKAGE);

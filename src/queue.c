@@ -69,7 +69,11 @@ static int make_dir(const char *dir, struct mo_err *err)
 static int make_subdir(const char *qdir, const char *sub, struct mo_err *err)
 {
     char *p = xasprintf("%s/%s", qdir, sub);
-    int rc = make_dir(p, err);
+    struct stat st;
+    /* tmp/, failed/, corrupt/ are ours: a symbolic link there was planted */
+    int rc = lstat(p, &st) == 0 && S_ISLNK(st.st_mode)
+             ? mo_err_set(err, EX_NOPERM, _("queue directory %s is a symbolic link"), p)
+             : make_dir(p, err);
 
     free(p);
     return rc;

@@ -12,7 +12,11 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include "i18n.h"
+#include "resolve.h"
 #include "util.h"
+
+/* How long the local host's name may take to resolve (EHLO, Message-ID). */
+#define LOCAL_FQDN_WAIT_MS 5000
 
 static void out_of_memory(void)
 {
@@ -266,7 +270,9 @@ const char *local_fqdn(void)
         return name;
     memset(&hints, 0, sizeof hints);
     hints.ai_flags = AI_CANONNAME;
-    if (getaddrinfo(name, NULL, &hints, &res) == 0 && res && res->ai_canonname
+    /* bounded: a resolver that does not answer costs LOCAL_FQDN_WAIT_MS */
+    if (resolve_bounded(name, NULL, &hints, LOCAL_FQDN_WAIT_MS, &res) == 0 && res
+            && res->ai_canonname
             && strchr(res->ai_canonname, '.') != NULL)
         snprintf(name, sizeof name, "%s", res->ai_canonname);
     if (res)
