@@ -1182,7 +1182,7 @@ static int inherit_chain(struct loader *ld, struct section *s,
     return 0;
 }
 
-/* SPEC §8: what the built-in OAuth 2 needs besides its preset. The mechanism
+/* mailout(1) OAUTH 2: what the built-in OAuth 2 needs besides its preset. The mechanism
  * of every preset is XOAUTH2 when auth is left at auto. */
 static int check_oauth2(struct loader *ld, const struct section *s, struct account *a)
 {
@@ -1311,7 +1311,7 @@ static int load_all(struct loader *ld, struct config *cfg, const char *explicit_
     if (explicit_file != NULL)
         return load_file(ld, cfg, explicit_file, false);
     /* A user other than root with a configuration of their own does not
-     * need the system file, which holds root's password (SPEC §7). */
+     * need the system file, which holds root's password (mailout(1) REPLACING THE LOCAL MTA). */
     if (!(geteuid() != 0 && access(config_system_path(), R_OK) != 0 && errno == EACCES)
             && load_file(ld, cfg, config_system_path(), true) != 0)
         return -1;

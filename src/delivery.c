@@ -10,6 +10,7 @@
 #include "sasl.h"
 #include "secrets.h"
 #include "delivery.h"
+#include "oauth2.h"
 
 enum delivery_fate delivery_fate(int code, enum delivery_stage stage, bool queued)
 {
@@ -25,7 +26,9 @@ enum delivery_fate delivery_fate(int code, enum delivery_stage stage, bool queue
     /* a first attempt: what the network or the server may mend by itself is
      * retried; the rest is kept in failed/ and the caller gets the exit
      * code. A failed password source is not retried: the retry runs from a
-     * timer, without the terminal or desktop session it may need. */
+     * timer, without the terminal or desktop session it may need. The
+     * built-in OAuth 2 token is: its endpoint may come back, and the user is
+     * told to run --login before the next try. */
     return code == EX_TEMPFAIL && stage != STAGE_PASSWORD ? FATE_RETRY : FATE_FAILED;
 }
 
@@ -57,7 +60,7 @@ static int open_session(struct delivery *d, enum delivery_stage *stage,
     struct smtp_options opt = { .acct = d->acct, .verbose = d->verbose,
                                 .debug = d->debug, .keep_open = d->keep_open };
 
-    *stage = STAGE_PASSWORD;
+    *stage = oauth2_applies(d->acct) ? STAGE_TOKEN : STAGE_PASSWORD;
     if (get_password(d, err) != 0)
         return -1;
     *stage = STAGE_SESSION;

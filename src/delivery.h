@@ -16,6 +16,8 @@
 enum delivery_stage {
     STAGE_QUEUE_FILE,           /* reading the queued message */
     STAGE_PASSWORD,             /* the account's password source */
+    STAGE_TOKEN,                /* the built-in OAuth 2 token: its endpoint may
+                                 * come back, a --login may come first */
     STAGE_SESSION,              /* connection, TLS, EHLO */
     STAGE_MESSAGE,              /* AUTH (pipelined with it), MAIL, RCPT, data */
 };

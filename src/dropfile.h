@@ -1,5 +1,5 @@
 /* dropfile.h - the entries local users drop into the spool's incoming/ in
- * system mode (SPEC §7): a text envelope as the caller gave it, then the
+ * system mode (mailout(1) REPLACING THE LOCAL MTA): a text envelope as the caller gave it, then the
  * message. Shared by the submit helper (which writes them) and the queue run
  * (which reads them as root), so that both check the envelope with the same
  * rules. The format is described in mailout(1), REPLACING THE LOCAL MTA. */

@@ -1,4 +1,4 @@
-/* handoff.h - system mode for callers other than root (SPEC §7). */
+/* handoff.h - system mode for callers other than root (mailout(1) REPLACING THE LOCAL MTA). */
 #ifndef MAILOUT_HANDOFF_H
 #define MAILOUT_HANDOFF_H
 

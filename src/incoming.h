@@ -1,4 +1,4 @@
-/* incoming.h - the privileged side of system mode (SPEC §7): root's queue run
+/* incoming.h - the privileged side of system mode (mailout(1) REPLACING THE LOCAL MTA): root's queue run
  * takes what local users dropped into SPOOLDIR/incoming/ through
  * mailout-submit and moves it into the queue. */
 #ifndef MAILOUT_INCOMING_H

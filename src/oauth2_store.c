@@ -144,19 +144,6 @@ static int sync_dir_of(const char *path)
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* Replaces path with text + "\n": a crash leaves the old or the new file. */
 static int write_atomic(const char *path, const char *text)
@@ -166,7 +153,7 @@ static int write_atomic(const char *path, const char *text)
     int rc = -1, e = 0;
 
     if (fd >= 0) {
-        if (write_all(fd, text, strlen(text)) == 0 && write_all(fd, "\n", 1) == 0
+        if (write_full(fd, text, strlen(text)) == 0 && write_full(fd, "\n", 1) == 0
             && fsync(fd) == 0)
             rc = 0;
         e = errno;

@@ -139,21 +139,6 @@ static void new_id(char id[QUEUE_ID_LEN + 1])
 
 /* ------------------------------------------------------------ low-level I/O */
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* Copies len bytes of in from offset off to the end of out; len is a bound
  * and a shorter source is an error (a truncated file). */
@@ -171,7 +156,7 @@ static int copy_range(int in, off_t off, uint64_t len, int out)
                 errno = EIO;
             return -1;
         }
-        if (write_all(out, buf, (size_t)r) != 0)
+        if (write_full(out, buf, (size_t)r) != 0)
             return -1;
         off += r;
         len -= (uint64_t)r;
@@ -519,7 +504,7 @@ static int fill_file(int fd, const struct queue_entry *e,
     strbuf_init(&b, 0);
     render_envelope(&b, e);
     if (ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0
-        && write_all(fd, b.data, b.len) == 0 && write_rest(arg, fd) == 0
+        && write_full(fd, b.data, b.len) == 0 && write_rest(arg, fd) == 0
         && fchmod(fd, 0600) == 0 && fsync(fd) == 0)
         rc = 0;
     strbuf_free(&b);
@@ -579,7 +564,7 @@ out:
 static int sink_to_fd(void *ctx, const char *p, size_t n, struct mo_err *err)
 {
     (void)err;                  /* write_entry reports errno */
-    return write_all(*(const int *)ctx, p, n);
+    return write_full(*(const int *)ctx, p, n);
 }
 
 static int write_new_rest(const void *arg, int fd)
@@ -644,7 +629,7 @@ int queue_entry_update(const char *qdir, int fd, const struct queue_entry *e,
     strbuf_init(&b, 0);
     render_envelope(&b, &copy);
     out = mkstemp(tmp);
-    if (out < 0 || write_all(out, b.data, b.len) != 0 || write_old_rest(&src, out) != 0
+    if (out < 0 || write_full(out, b.data, b.len) != 0 || write_old_rest(&src, out) != 0
         || fsync(out) != 0 || rename(tmp, path) != 0 || queue_sync_dir(qdir) != 0) {
         mo_err_set(err, EX_IOERR, _("cannot update queue file %s: %s"), path, strerror(errno));
         unlink(tmp);

@@ -1,4 +1,4 @@
-/* submit.c - mailout-submit, the set-group-id helper of system mode (SPEC §7):
+/* submit.c - mailout-submit, the set-group-id helper of system mode (mailout(1) REPLACING THE LOCAL MTA):
  * the only privileged code a local user can run. It is written for a hostile
  * caller: it clears the environment, reads no configuration, opens no network
  * connection and touches no secret. It checks the envelope with the rules of
@@ -147,19 +147,6 @@ static int open_own_dir(bool create, struct mo_err *err)
     return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* Copies stdin to fd; without -i a line of a single "." ends it (sendmail).
  * 1: over the limit. */
@@ -181,7 +168,7 @@ static int copy_message(int fd, bool dots)
             if (dots && state == 1 && c == '.') { state = 2; continue; }
             if (state == 2 && c == '\r') { state = 3; continue; }
             if ((state == 2 || state == 3) && c == '\n')
-                return write_all(fd, out, o);
+                return write_full(fd, out, o);
             if (state == 2 || state == 3) {
                 out[o++] = '.';
                 if (state == 3)
@@ -193,7 +180,7 @@ static int copy_message(int fd, bool dots)
         total += o;
         if (total > DROP_SIZE_LIMIT)
             return 1;
-        if (write_all(fd, out, o) != 0)
+        if (write_full(fd, out, o) != 0)
             return -1;
     }
     return 0;
@@ -221,7 +208,7 @@ static int drop(const struct drop_envelope *d, bool dots, struct mo_err *err)
     random_name(name);
     snprintf(tmp, sizeof tmp, ".tmp-%s", name);
     fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 || write_all(fd, text, len) != 0) {
+    if (fd < 0 || write_full(fd, text, len) != 0) {
         mo_err_set(err, EX_CANTCREAT, _("cannot write into %s: %s"), INCOMING, strerror(errno));
         goto out;
     }

@@ -43,6 +43,10 @@ char *path_expand_tilde(const char *path);
 /* mkdir -p with mode for each created component. Returns 0 or -1 (errno). */
 int mkdir_p(const char *path, int mode);
 
+/* Writes all n bytes, retrying short writes and EINTR. 0, or -1 with errno
+ * (ENOSPC, EIO, ...) for the caller to report. */
+int write_full(int fd, const void *p, size_t n);
+
 /* True if s has a byte < 0x20 (other than none allowed) or 0x7f. */
 bool has_control_chars(const char *s);
 
