@@ -18,8 +18,7 @@
 #include "util.h"
 #include "cli.h"
 #include "envelope.h"
-#include "compose.h"
-#include "rewrite.h"
+#include "prepare.h"
 #include "queue.h"
 #include "log.h"
 #include "dropfile.h"
@@ -123,24 +122,18 @@ static int enqueue(struct pickup *p, int fd, off_t body, const struct drop_envel
     struct envelope env;
     struct cli cli;
     const struct account *acct;
-    char *hint;
     int rc = -1;
 
     memset(&msg, 0, sizeof msg);
     memset(&env, 0, sizeof env);
     msg.body_fd = -1;
     as_cli(d, &cli);
-    if (lseek(fd, body, SEEK_SET) != body
-            || message_read(fd, true, queue_spool_dir(p->cfg), &msg, err) != 0
-            || envelope_collect_recipients(&env, &cli, &msg, p->cfg, err) != 0)
+    if (lseek(fd, body, SEEK_SET) != body) {
+        mo_err_set(err, EX_IOERR, _("cannot read the entry: %s"), strerror(errno));
         goto out;
-    hint = envelope_sender_hint(&cli, &msg);
-    acct = config_select_account(p->cfg, NULL, hint, err);
-    free(hint);
-    if (acct == NULL || envelope_finish(&env, &cli, &msg, acct, err) != 0)
-        goto out;
-    rewrite_headers(&msg, &env, acct);
-    if (compose_headers(&msg, &env, acct, &cli, err) != 0)
+    }
+    if (message_read(fd, true, queue_spool_dir(p->cfg), &msg, err) != 0
+            || prepare_message(&cli, p->cfg, &msg, &env, &acct, err) != 0)
         goto out;
     env.submitter = xstrdup(d->user);
     rc = queue_write_new(p->qdir, NULL, acct->name, &env, &msg, "", 0, time(NULL), id, err);

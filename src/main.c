@@ -13,7 +13,6 @@
 #include "conf.h"
 #include "message.h"
 #include "envelope.h"
-#include "compose.h"
 #include "smtp.h"
 #include "serverinfo.h"
 #include "secrets.h"
@@ -25,11 +24,11 @@
 #include "oauth2_login.h"
 #include "queueadmin.h"
 #include "msmtprc.h"
-#include "rewrite.h"
 #include "handoff.h"
 #include "incoming.h"
 #include "checkconf.h"
 #include "startup.h"
+#include "prepare.h"
 
 static struct startup_state start;
 
@@ -112,7 +111,6 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     struct message msg;
     struct envelope env;
     const struct account *acct;
-    char *hint;
     int rc = -1;
 
     memset(&msg, 0, sizeof msg);
@@ -125,19 +123,7 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     }
     if (message_read(STDIN_FILENO, cli->ignore_dots, spool_dir_for(cfg), &msg, &err) != 0)
         goto out;
-    if (envelope_collect_recipients(&env, cli, &msg, cfg, &err) != 0)
-        goto out;
-    hint = envelope_sender_hint(cli, &msg);
-    acct = config_select_account(cfg, cli->account, hint, &err);
-    if (acct != NULL && cli->debug)
-        checkconf_describe(stderr, cfg, acct, cli->account, hint);
-    free(hint);
-    if (acct == NULL)
-        goto out;
-    if (envelope_finish(&env, cli, &msg, acct, &err) != 0)
-        goto out;
-    rewrite_headers(&msg, &env, acct);
-    if (compose_headers(&msg, &env, acct, cli, &err) != 0)
+    if (prepare_message(cli, cfg, &msg, &env, &acct, &err) != 0)
         goto out;
     if (cli->dry_run)
         rc = dryrun_print(stdout, acct, &env, &msg, &err);
