@@ -156,6 +156,11 @@ int account_port(const struct account *a);
  * absolute path, else ~/.local/state/mailout/queue. Caller frees. */
 char *config_default_queue_dir(void);
 
+/* mailout's state directory, where a default path under it is made:
+ * $XDG_STATE_HOME/mailout when that is an absolute path, else root's
+ * /var/lib/mailout, else ~/.local/state/mailout. Caller frees. */
+char *config_state_dir(void);
+
 /* Paths for --version. */
 const char *config_system_path(void);
 char *config_user_path(void);   /* caller frees */
