@@ -8,6 +8,7 @@
  * ("-f ADDR"). */
 #include "config.h"
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "err.h"
@@ -314,6 +315,33 @@ static int refuse_msmtp(struct parser *p, const char *arg)
     return 1;
 }
 
+/* The long options without a value: the flag each sets in struct cli and
+ * the mode it selects (either may be absent). */
+#define NO_FLAG ((size_t)-1)
+#define NO_MODE (-1)
+#define FLAG(f) offsetof(struct cli, f)
+static const struct long_flag {
+    const char *name;
+    size_t flag;
+    int mode;
+} long_flags[] = {
+    { "debug", FLAG(debug), NO_MODE },
+    { "dry-run", FLAG(dry_run), NO_MODE },
+    { "read-recipients", FLAG(read_recipients), NO_MODE },
+    { "read-envelope-from", FLAG(read_envelope_from), NO_MODE },
+    { "browser", FLAG(browser), NO_MODE },
+    { "connect", FLAG(connect), NO_MODE },
+    { "queue-force", FLAG(queue_force), CLI_FLUSH_QUEUE },
+    { "queue-due", FLAG(queue_due), CLI_FLUSH_QUEUE },
+    { "login", NO_FLAG, CLI_LOGIN },
+    { "check-config", NO_FLAG, CLI_CHECK_CONFIG },
+    { "serverinfo", NO_FLAG, CLI_SERVERINFO },
+    { "store-password", NO_FLAG, CLI_STORE_PASSWORD },
+    { "forget-password", NO_FLAG, CLI_FORGET_PASSWORD },
+    { "version", NO_FLAG, CLI_VERSION },
+    { "help", NO_FLAG, CLI_HELP },
+};
+
 static int parse_long(struct parser *p, const char *arg)
 {
     struct cli *o = p->out;
@@ -338,40 +366,27 @@ static int parse_long(struct parser *p, const char *arg)
         o->queue_id = v;
         return 0;
     }
-    static const struct { const char *name; int mode; } flags[] = {
-        { "debug", -1 }, { "dry-run", -2 }, { "queue-force", -3 },
-        { "read-recipients", -4 }, { "read-envelope-from", -5 }, { "browser", -6 },
-        { "queue-due", -7 }, { "login", CLI_LOGIN },
-        { "connect", -8 }, { "check-config", CLI_CHECK_CONFIG },
-        { "serverinfo", CLI_SERVERINFO }, { "store-password", CLI_STORE_PASSWORD },
-        { "forget-password", CLI_FORGET_PASSWORD }, { "version", CLI_VERSION },
-        { "help", CLI_HELP },
-    };
     if (long_is(arg, "import-msmtprc", &v)) {
         if (set_mode(p, CLI_IMPORT_MSMTPRC, "--import-msmtprc") != 0)
             return -1;
         o->import_file = v;     /* or the argument after it, see finish() */
         return 0;
     }
-    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
-        if (!long_is(arg, flags[k].name, &v))
+    for (size_t k = 0; k < sizeof long_flags / sizeof long_flags[0]; k++) {
+        const struct long_flag *f = &long_flags[k];
+        if (!long_is(arg, f->name, &v))
             continue;
-        if (long_flag(p, flags[k].name, v) != 0)
+        if (long_flag(p, f->name, v) != 0)
             return -1;
-        switch (flags[k].mode) {
-        case -1: o->debug = true; return 0;
-        case -2: o->dry_run = true; return 0;
-        case -3: o->queue_force = true; return set_mode(p, CLI_FLUSH_QUEUE, arg);
-        case -4: o->read_recipients = true; return 0;
-        case -5: o->read_envelope_from = true; return 0;
-        case -6: o->browser = true; return 0;
-        case -7: o->queue_due = true; return set_mode(p, CLI_FLUSH_QUEUE, arg);
-        case -8: o->connect = true; return 0;
-        case CLI_HELP: p->help = true; return 0;
-        case CLI_VERSION: p->version = true; return 0;
-        default:
-            return set_mode(p, (enum cli_mode)flags[k].mode, arg);
-        }
+        if (f->flag != NO_FLAG)
+            *(bool *)(void *)((char *)o + f->flag) = true;
+        if (f->mode == CLI_HELP)
+            p->help = true;
+        else if (f->mode == CLI_VERSION)
+            p->version = true;
+        else if (f->mode != NO_MODE)
+            return set_mode(p, (enum cli_mode)f->mode, arg);
+        return 0;
     }
     if (refuse_msmtp(p, arg) != 1)
         return -1;

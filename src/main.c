@@ -202,6 +202,59 @@ static int run_serverinfo(const struct cli *cli, const struct config *cfg)
     return EX_OK;
 }
 
+/* The modes that read no mailout configuration; -1 for the others. */
+static int run_unconfigured(const struct cli *cli)
+{
+    struct mo_err err = { 0, "" };
+
+    switch (cli->mode) {
+    case CLI_HELP:
+        cli_print_help(cli->progname);
+        return EX_OK;
+    case CLI_NEWALIASES:
+        return EX_OK;
+    case CLI_CHECK_CONFIG:
+        if (cli->connect) {
+            mo_err_set(&err, EX_UNAVAILABLE, "%s", _("--check-config --connect is not available yet; use --check-config and --serverinfo"));
+            return fail(&err);
+        }
+        return checkconf_run(cli->config_file, cli->account, stdout, stderr);
+    case CLI_IMPORT_MSMTPRC:
+        return msmtprc_import(cli->import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
+    default:
+        return -1;
+    }
+}
+
+static int run_configured(const struct cli *cli, struct config *cfg)
+{
+    struct mo_err err = { 0, "" };
+
+    switch (cli->mode) {
+    case CLI_VERSION:
+        return version_print(stdout, cfg, cli->config_file);
+    case CLI_SERVERINFO:
+        return run_serverinfo(cli, cfg);
+    case CLI_STORE_PASSWORD:
+    case CLI_FORGET_PASSWORD:
+        return run_keyring(cli, cfg);
+    case CLI_LOGIN:
+        return run_login(cli, cfg);
+    case CLI_DELIVER:
+        return run_deliver(cli, cfg);
+    case CLI_LIST_QUEUE:
+    case CLI_FLUSH_QUEUE:
+    case CLI_QUEUE_DELETE:
+    case CLI_REQUEUE:
+        return run_queue(cli, cfg);
+    default:
+        mo_err_set(&err, EX_UNAVAILABLE, "%s", cli->mode == CLI_SMTP_STDIN
+                   ? _("-bs (SMTP on standard input) is not supported yet; pipe the message to mailout instead")
+                   : _("this mode is not available yet"));
+        return fail(&err);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli;
@@ -217,23 +270,9 @@ int main(int argc, char **argv)
 
     if (cli_parse(argc, argv, &cli, &err) != 0)
         return fail(&err);
-    switch (cli.mode) {
-    case CLI_HELP:
-        cli_print_help(cli.progname);
-        return EX_OK;
-    case CLI_NEWALIASES:
-        return EX_OK;
-    case CLI_CHECK_CONFIG:
-        if (cli.connect) {
-            mo_err_set(&err, EX_UNAVAILABLE, "%s", _("--check-config --connect is not available yet; use --check-config and --serverinfo"));
-            return fail(&err);
-        }
-        return checkconf_run(cli.config_file, cli.account, stdout, stderr);
-    case CLI_IMPORT_MSMTPRC:    /* reads no mailout configuration */
-        return msmtprc_import(cli.import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
-    default:
-        break;
-    }
+    if ((status = run_unconfigured(&cli)) >= 0)
+        return status;
+    /* system mode: a caller who cannot read the configuration hands over */
     if ((status = handoff_maybe(&cli)) >= 0)
         return status;
     memset(&cfg, 0, sizeof cfg);
@@ -243,37 +282,7 @@ int main(int argc, char **argv)
             version_print(stdout, NULL, cli.config_file);
         return fail(&err);
     }
-
-    switch (cli.mode) {
-    case CLI_VERSION:
-        status = version_print(stdout, &cfg, cli.config_file);
-        break;
-    case CLI_SERVERINFO:
-        status = run_serverinfo(&cli, &cfg);
-        break;
-    case CLI_STORE_PASSWORD:
-    case CLI_FORGET_PASSWORD:
-        status = run_keyring(&cli, &cfg);
-        break;
-    case CLI_LOGIN:
-        status = run_login(&cli, &cfg);
-        break;
-    case CLI_DELIVER:
-        status = run_deliver(&cli, &cfg);
-        break;
-    case CLI_LIST_QUEUE:
-    case CLI_FLUSH_QUEUE:
-    case CLI_QUEUE_DELETE:
-    case CLI_REQUEUE:
-        status = run_queue(&cli, &cfg);
-        break;
-    default:
-        mo_err_set(&err, EX_UNAVAILABLE, cli.mode == CLI_SMTP_STDIN
-                   ? _("-bs (SMTP on standard input) is not supported yet; pipe the message to mailout instead")
-                   : _("this mode is not available yet"));
-        status = fail(&err);
-        break;
-    }
+    status = run_configured(&cli, &cfg);
     config_free(&cfg);
     return status;
 }

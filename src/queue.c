@@ -377,72 +377,70 @@ static int check_file(int fd, struct stat *st, struct mo_err *err)
     return 0;
 }
 
+/* The envelope's lines (text, NUL-terminated, ending in a newline) into e. */
+static int parse_envelope_lines(char *text, struct queue_entry *e, struct mo_err *err)
+{
+    char *line = text, *next = strchr(line, '\n');
+
+    *next = '\0';
+    if (strcmp(line, QUEUE_FORMAT_LINE) != 0)
+        return damaged(err, _("unknown format line"));
+    for (line = next + 1; *line; line = next + 1) {
+        char *colon;
+        next = strchr(line, '\n');
+        *next = '\0';
+        if ((colon = strstr(line, ": ")) == NULL)
+            return damaged(err, _("a line without \"key: value\""));
+        *colon = '\0';
+        if (parse_field(e, line, colon + 2) != 0)
+            return damaged(err, _("unknown key or bad value"));
+    }
+    if (!e->id[0] || !e->account || !e->env.sender || e->env.n_rcpts == 0 || !e->arrival)
+        return damaged(err, _("a required field is missing"));
+    if (strcmp(e->env.sender, "<>") == 0)
+        e->env.sender[0] = '\0';
+    if (!e->last_error)
+        e->last_error = xstrdup("");
+    return 0;
+}
+
+/* The file holds exactly the envelope, the header block, the blank line and
+ * the body the envelope announces. */
+static int check_entry_size(int fd, const struct stat *st, const struct queue_entry *e,
+                            struct mo_err *err)
+{
+    char c = 0;
+
+    if ((uint64_t)st->st_size
+            != (uint64_t)e->header_offset + e->header_len + 1 + e->body_size)
+        return damaged(err, _("its size does not match its envelope (truncated?)"));
+    if (pread(fd, &c, 1, e->header_offset + (off_t)e->header_len) != 1 || c != '\n')
+        return damaged(err, _("no blank line after the header block"));
+    return 0;
+}
+
 int queue_entry_read(int fd, struct queue_entry *e, struct mo_err *err)
 {
     struct strbuf b;
     struct stat st;
     size_t end = 0;
-    char *line, *next;
     int rc = -1;
 
     memset(e, 0, sizeof *e);
     if (check_file(fd, &st, err) != 0)
         return -1;
     strbuf_init(&b, QUEUE_ENVELOPE_LIMIT);
-    if (read_envelope_text(fd, &b, &end) != 0) {
+    if (read_envelope_text(fd, &b, &end) != 0)
         damaged(err, _("no complete envelope"));
-        goto out;
-    }
-    /* the lines below are C strings: a NUL byte would end one early */
-    if (memchr(b.data, '\0', end) != NULL) {
+    /* the lines are C strings: a NUL byte would end one early */
+    else if (memchr(b.data, '\0', end) != NULL)
         damaged(err, _("a NUL byte in its envelope"));
-        goto out;
+    else {
+        b.data[end - 1] = '\0';
+        e->header_offset = (off_t)end;
+        rc = parse_envelope_lines(b.data, e, err) == 0
+             && check_entry_size(fd, &st, e, err) == 0 ? 0 : -1;
     }
-    b.data[end - 1] = '\0';
-    line = b.data;
-    next = strchr(line, '\n');
-    *next = '\0';
-    if (strcmp(line, QUEUE_FORMAT_LINE) != 0) {
-        damaged(err, _("unknown format line"));
-        goto out;
-    }
-    for (line = next + 1; *line; line = next + 1) {
-        char *colon;
-        next = strchr(line, '\n');
-        *next = '\0';
-        colon = strstr(line, ": ");
-        if (colon == NULL) {
-            damaged(err, _("a line without \"key: value\""));
-            goto out;
-        }
-        *colon = '\0';
-        if (parse_field(e, line, colon + 2) != 0) {
-            damaged(err, _("unknown key or bad value"));
-            goto out;
-        }
-    }
-    if (!e->id[0] || !e->account || !e->env.sender || e->env.n_rcpts == 0 || !e->arrival) {
-        damaged(err, _("a required field is missing"));
-        goto out;
-    }
-    if (strcmp(e->env.sender, "<>") == 0)
-        e->env.sender[0] = '\0';
-    if (!e->last_error)
-        e->last_error = xstrdup("");
-    e->header_offset = (off_t)end;
-    if ((uint64_t)st.st_size != (uint64_t)end + e->header_len + 1 + e->body_size) {
-        damaged(err, _("its size does not match its envelope (truncated?)"));
-        goto out;
-    }
-    {
-        char c = 0;
-        if (pread(fd, &c, 1, e->header_offset + (off_t)e->header_len) != 1 || c != '\n') {
-            damaged(err, _("no blank line after the header block"));
-            goto out;
-        }
-    }
-    rc = 0;
-out:
     strbuf_free(&b);
     if (rc != 0)
         queue_entry_free(e);
