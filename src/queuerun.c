@@ -31,6 +31,8 @@ struct acct_run {
     time_t deadline;            /* 0: none */
     size_t max, done;
     int last_status;            /* outcome of the last message, for -qI */
+    struct mo_err store_err;    /* the first outcome the queue could not
+                                 * record (a full disk): the run fails */
 };
 
 static void report(const struct queue_run_opts *o, const char *id, const char *what,
@@ -44,6 +46,17 @@ static void report(const struct queue_run_opts *o, const char *id, const char *w
         fprintf(o->report, "mailout: %s: %s\n", id, what);
 }
 
+/* The queue could not record what became of id: said now, and the run
+ * ends with the first such error instead of exit 0. */
+static void store_failed(struct acct_run *r, const char *id, const char *what,
+                         const struct mo_err *e)
+{
+    report(r->o, id, what, e->msg);
+    if (r->store_err.code == 0)
+        mo_err_set(&r->store_err, e->code, _("could not update the queue for %s: %s"),
+                   id, e->msg);
+}
+
 /* A failed attempt: one more in the count, the next one later. */
 static void record_failure(struct acct_run *r, int fd, struct queue_entry *e,
                            const char *reason)
@@ -55,7 +68,7 @@ static void record_failure(struct acct_run *r, int fd, struct queue_entry *e,
     free(e->last_error);
     e->last_error = xstrdup(reason);
     if (queue_entry_update(r->qdir, fd, e, &err) != 0)
-        report(r->o, e->id, _("cannot record the attempt"), err.msg);
+        store_failed(r, e->id, _("cannot record the attempt"), &err);
     log_queue_event(r->cfg, "queued", e->id, reason);
     r->last_status = EX_TEMPFAIL;
     if (r->o->verbose || r->o->id)
@@ -63,14 +76,14 @@ static void record_failure(struct acct_run *r, int fd, struct queue_entry *e,
 }
 
 /* A damaged entry goes to corrupt/, so that the rest of the queue flows. */
-static void move_corrupt(const struct queue_run_opts *o, const char *qdir,
-                         const char *id, int fd, const char *why)
+static int move_corrupt(const struct queue_run_opts *o, const char *qdir,
+                        const char *id, int fd, const char *why, struct mo_err *err)
 {
-    struct mo_err err;
-
     report(o, id, _("damaged, moved to corrupt/"), why);
-    if (queue_entry_move(qdir, id, fd, NULL, "corrupt", NULL, &err) != 0)
-        report(o, id, _("cannot move to corrupt/"), err.msg);
+    if (queue_entry_move(qdir, id, fd, NULL, "corrupt", NULL, err) == 0)
+        return 0;
+    report(o, id, _("cannot move to corrupt/"), err->msg);
+    return -1;
 }
 
 static void move_failed(struct acct_run *r, int fd, struct queue_entry *e,
@@ -79,7 +92,7 @@ static void move_failed(struct acct_run *r, int fd, struct queue_entry *e,
     struct mo_err err;
 
     if (queue_entry_move(r->qdir, e->id, fd, e, "failed", reason, &err) != 0) {
-        report(r->o, e->id, _("cannot move to failed/"), err.msg);
+        store_failed(r, e->id, _("cannot move to failed/"), &err);
         return;
     }
     log_queue_event(r->cfg, "failed", e->id, reason);
@@ -91,8 +104,11 @@ static void move_failed(struct acct_run *r, int fd, struct queue_entry *e,
 static void settle(struct acct_run *r, int fd, struct queue_entry *e,
                    enum delivery_fate fate, const struct mo_err *why)
 {
+    struct mo_err err;
+
     if (fate == FATE_CORRUPT) {
-        move_corrupt(r->o, r->qdir, e->id, fd, why->msg);
+        if (move_corrupt(r->o, r->qdir, e->id, fd, why->msg, &err) != 0)
+            store_failed(r, e->id, _("cannot move to corrupt/"), &err);
         r->last_status = EX_DATAERR;
     } else if (fate == FATE_FAILED) {
         move_failed(r, fd, e, why->msg);
@@ -108,7 +124,7 @@ static void delivered(struct acct_run *r, const struct queue_entry *e,
 
     /* removed while still locked, so no other run can send it again */
     if (queue_entry_remove(r->qdir, e->id, &err) != 0)
-        report(r->o, e->id, _("delivered, but cannot remove it"), err.msg);
+        store_failed(r, e->id, _("delivered, but cannot remove it"), &err);
     log_queue_event(r->cfg, "delivered", e->id, NULL);
     if (r->o->verbose || r->o->id)
         report(r->o, e->id, _("delivered"), res->reply);
@@ -174,7 +190,9 @@ static void run_entry(struct acct_run *r, const char *id)
     }
     if (queue_entry_read(fd, &e, &err) != 0) {
         if (delivery_fate(err.code, STAGE_QUEUE_FILE, true) == FATE_CORRUPT) {
-            move_corrupt(r->o, r->qdir, id, fd, err.msg);
+            struct mo_err merr;
+            if (move_corrupt(r->o, r->qdir, id, fd, err.msg, &merr) != 0)
+                store_failed(r, id, _("cannot move to corrupt/"), &merr);
             r->last_status = EX_DATAERR;
         } else {
             report(r->o, id, _("cannot read, left for the next run"), err.msg);
@@ -237,7 +255,7 @@ static void refs_free(struct entry_ref *v, size_t n)
  * under its lock: only a file that is still damaged moves. */
 static void quarantine(const char *qdir, const char *id, const struct queue_run_opts *o)
 {
-    struct mo_err err;
+    struct mo_err err, merr;
     struct queue_entry e;
     int fd = queue_open_locked(qdir, id, &err);
 
@@ -246,7 +264,7 @@ static void quarantine(const char *qdir, const char *id, const struct queue_run_
     if (queue_entry_read(fd, &e, &err) == 0)
         queue_entry_free(&e);
     else if (delivery_fate(err.code, STAGE_QUEUE_FILE, true) == FATE_CORRUPT)
-        move_corrupt(o, qdir, id, fd, err.msg);
+        (void)move_corrupt(o, qdir, id, fd, err.msg, &merr);  /* reported; retried next run */
     close(fd);
 }
 
@@ -333,7 +351,8 @@ static bool queue_dir_usable(const char *qdir, struct mo_err *err)
 /* One account's entries refs[0..n), over one session. Returns the outcome
  * of the last message (for -qI). */
 static int run_account(const struct config *cfg, const struct queue_run_opts *o,
-                       const char *qdir, const struct entry_ref *refs, size_t n)
+                       const char *qdir, const struct entry_ref *refs, size_t n,
+                       struct mo_err *store_err)
 {
     struct mo_err err;
     struct delivery d;
@@ -355,6 +374,8 @@ static int run_account(const struct config *cfg, const struct queue_run_opts *o,
     run_entries(&r, ids, n);
     delivery_end(&d);
     free(ids);
+    if (r.store_err.code != 0 && store_err->code == 0)
+        *store_err = r.store_err;
     return r.last_status;
 }
 
@@ -402,6 +423,7 @@ int queue_run(const struct config *cfg, const struct queue_run_opts *o,
     struct entry_ref *refs = NULL;
     size_t n = 0, i = 0, seen = 0;
     int status = EX_OK;
+    struct mo_err store_err = { 0, "" };
 
     err->code = 0;
     if (queue_dir_usable(qdir, err)) {
@@ -419,12 +441,16 @@ int queue_run(const struct config *cfg, const struct queue_run_opts *o,
         size_t j = i;
         while (j < n && strcmp(refs[j].account, refs[i].account) == 0)
             j++;
-        status = run_account(cfg, o, qdir, refs + i, j - i);
+        status = run_account(cfg, o, qdir, refs + i, j - i, &store_err);
         i = j;
     }
     queue_sync_dir(qdir);
     refs_free(refs, n);
     free(qdir);
+    if (store_err.code != 0) {
+        *err = store_err;
+        return -1;
+    }
     /* with -qI there is one message, so one account: its status */
     return o->id ? one_message_status(o->id, status, err) : 0;
 }
