@@ -45,7 +45,7 @@ static void add(char **v, size_t *n, const char *opt, const char *value)
     v[(*n)++] = (char *)value;
 }
 
-static int run_helper(const struct cli *cli)
+static int run_helper(const struct cli *cli, struct mo_err *err)
 {
     size_t n = 0;
     char **v = xcalloc(cli->n_recipients + 16, sizeof *v);
@@ -69,24 +69,25 @@ static int run_helper(const struct cli *cli)
     }
     fflush(NULL);
     execv(SUBMIT, v);
-    fprintf(stderr, _("mailout: %s cannot be read by you, and the submit helper %s cannot be run: %s\n"),
-            config_system_path(), SUBMIT, strerror(errno));
+    mo_err_set(err, EX_UNAVAILABLE,
+               _("%s cannot be read by you, and the submit helper %s cannot be run: %s"),
+               config_system_path(), SUBMIT, strerror(errno));
     free(v);
-    return EX_UNAVAILABLE;
+    return -1;
 }
 
-int handoff_maybe(const struct cli *cli)
+int handoff_maybe(const struct cli *cli, struct mo_err *err)
 {
     if (!system_mode(cli))
-        return -1;
+        return 0;
     if (cli->mode == CLI_DELIVER && !cli->dry_run && !cli->debug && cli->account == NULL)
-        return run_helper(cli);
+        return run_helper(cli, err);
     if (cli->mode == CLI_LIST_QUEUE)
-        return run_helper(cli);
+        return run_helper(cli, err);
     if (cli->mode == CLI_VERSION)
-        return -1;
-    fprintf(stderr, _("mailout: %s needs the system configuration %s, which only root can read; local users can only send (and list their mail with mailq)\n"),
-            cli->debug ? "--debug" : cli->dry_run ? "--dry-run" : cli->account ? "-a"
-            : _("this mode"), config_system_path());
-    return EX_NOPERM;
+        return 0;
+    return mo_err_set(err, EX_NOPERM,
+                      _("%s needs the system configuration %s, which only root can read; local users can only send (and list their mail with mailq)"),
+                      cli->debug ? "--debug" : cli->dry_run ? "--dry-run" : cli->account ? "-a"
+                      : _("this mode"), config_system_path());
 }

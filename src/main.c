@@ -273,8 +273,8 @@ int main(int argc, char **argv)
     if ((status = run_unconfigured(&cli)) >= 0)
         return status;
     /* system mode: a caller who cannot read the configuration hands over */
-    if ((status = handoff_maybe(&cli)) >= 0)
-        return status;
+    if (handoff_maybe(&cli, &err) != 0)
+        return fail(&err);
     memset(&cfg, 0, sizeof cfg);
     if (config_load(&cfg, cli.config_file, &err) != 0) {
         /* --version still answers, so that a broken file can be reported */
