@@ -1,6 +1,8 @@
 /* fuzz-reply.c - libFuzzer target: the SMTP reply parser (reply_feed_line,
  * reply_oneline, reply_line_text) on arbitrary bytes split into lines at LF
- * (a CR before it removed, as net_read_line does; NUL bytes kept). */
+ * (a CR before it removed, as net_read_line does; NUL bytes kept), and the
+ * EHLO capability parser (caps_parse, caps_has_mech) over every complete
+ * reply they make. */
 #include "config.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +33,31 @@ static void check_reply(const struct smtp_reply *r)
         abort();
 }
 
+static void check_caps(const struct smtp_reply *r)
+{
+    struct smtp_caps c;
+    size_t len;
+
+    memset(&c, 0, sizeof c);
+    caps_parse(&c, r);
+    len = strnlen(c.auth_mechs, sizeof c.auth_mechs);
+    if (len == sizeof c.auth_mechs)
+        abort();                /* not terminated */
+    if (len > 0 && c.auth_mechs[0] != ' ')
+        abort();                /* space-framed */
+    for (size_t i = 0; i < len; i++) {
+        char ch = c.auth_mechs[i];
+        if (!(ch == ' ' || ch == '-' || ch == '_' || (ch >= 'A' && ch <= 'Z')
+              || (ch >= '0' && ch <= '9')))
+            abort();            /* RFC 4422's charset, upper case */
+    }
+    if (c.size_max != 0 && !c.size)
+        abort();
+    (void)caps_has_mech(&c, "PLAIN");
+    (void)caps_has_mech(&c, "SCRAM-SHA-256-PLUS");
+    (void)caps_has_mech(&c, "");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
     struct smtp_reply r;
@@ -53,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
             if (!r.complete)
                 abort();
             check_reply(&r);
+            check_caps(&r);
             reply_reset(&r);
         }
         p = le + 1;
