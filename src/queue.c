@@ -253,7 +253,7 @@ static void render_envelope(struct strbuf *b, const struct queue_entry *e)
     strbuf_appendf(b, "size: %" PRIu64 "\n", e->size);
     strbuf_appendf(b, "header-size: %" PRIu64 "\n", e->header_len);
     strbuf_appendf(b, "body-size: %" PRIu64 "\n", e->body_size);
-    strbuf_appendf(b, "body-lines: %" PRIu64 "\n", e->body_lines);
+    strbuf_appendf(b, "body-lines: %" PRIu64 "\n", e->body_crlf_extra);
     strbuf_appendf(b, "8bit: %s\n", e->has_8bit ? "yes" : "no");
     strbuf_appendf(b, "long-lines: %s\n", e->has_long_lines ? "yes" : "no");
     strbuf_append(b, "\n", 1);
@@ -325,7 +325,7 @@ static int parse_field(struct queue_entry *e, const char *key, const char *v)
     else if (strcmp(key, "body-size") == 0)
         e->body_size = n;
     else if (strcmp(key, "body-lines") == 0)
-        e->body_lines = n;
+        e->body_crlf_extra = n;
     else
         return -1;
     return 0;
@@ -483,7 +483,7 @@ int queue_entry_message(int fd, const struct queue_entry *e,
     }
     msg->body_offset = body;
     msg->body_size = e->body_size;
-    msg->body_lines = e->body_lines;
+    msg->body_crlf_extra = e->body_crlf_extra;
     msg->has_8bit = e->has_8bit;
     msg->has_long_lines = e->has_long_lines;
     return 0;
@@ -590,7 +590,7 @@ int queue_write_new(const char *qdir, const char *subdir, const char *account,
     for (size_t i = 0; i < msg->headers.n; i++)
         e.header_len += msg->headers.fields[i].raw_len;
     e.body_size = msg->body_size;
-    e.body_lines = msg->body_lines;
+    e.body_crlf_extra = msg->body_crlf_extra;
     e.has_8bit = msg->has_8bit;
     e.has_long_lines = msg->has_long_lines;
     e.size = message_wire_size(msg);

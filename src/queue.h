@@ -31,7 +31,7 @@ struct queue_entry {
     uint64_t size;              /* the message as sent (CRLF), for mailq */
     uint64_t header_len;        /* header block bytes, LF, without the blank line */
     uint64_t body_size;
-    uint64_t body_lines;
+    uint64_t body_crlf_extra;   /* message.h; "body-lines" in the file */
     bool has_8bit;
     bool has_long_lines;
     off_t header_offset;        /* where the header block starts in the file */
