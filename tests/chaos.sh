@@ -132,5 +132,5 @@ like "$summary" " corrupt 0 " "no message arrived altered"
 is "$(ls "$Q" | grep -cE '^[0-9A-F]{10}')" 0 "the queue is empty after $round runs"
 is "$(ls "$Q/failed" 2>/dev/null | wc -l)" 0 "nothing in failed/"
 is "$(ls "$Q/corrupt" 2>/dev/null | wc -l)" 0 "nothing in corrupt/"
-ok "$([ $((end - start)) -lt 90 ]; echo $?)" "bounded: $((end - start)) s in all"
+echo "# $((end - start)) s in all (a figure, not a pass mark: speed is for the benchmarks)"
 done_testing
