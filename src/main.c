@@ -116,11 +116,6 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     memset(&msg, 0, sizeof msg);
     memset(&env, 0, sizeof env);
     msg.body_fd = -1;
-    if (start.stdin_closed) {
-        /* never an empty message sent with exit 0 */
-        mo_err_set(&err, EX_NOINPUT, _("standard input is closed: there is no message to send"));
-        goto out;
-    }
     if (message_read(STDIN_FILENO, cli->ignore_dots, spool_dir_for(cfg), &msg, &err) != 0)
         goto out;
     if (prepare_message(cli, cfg, &msg, &env, &acct, &err) != 0)
@@ -272,6 +267,11 @@ int main(int argc, char **argv)
         return fail(&err);
     if ((status = run_unconfigured(&cli)) >= 0)
         return status;
+    if ((cli.mode == CLI_DELIVER || cli.mode == CLI_SMTP_STDIN) && start.stdin_closed) {
+        /* never an empty message sent (or handed over) with exit 0 */
+        mo_err_set(&err, EX_NOINPUT, "%s", _("standard input is closed: there is no message to send"));
+        return fail(&err);
+    }
     /* system mode: a caller who cannot read the configuration hands over */
     if (handoff_maybe(&cli, &err) != 0)
         return fail(&err);

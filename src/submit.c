@@ -104,15 +104,22 @@ static int parse_args(int argc, char **argv, struct drop_envelope *d, bool *dots
 }
 
 /* Standard descriptors open (on /dev/null if the caller closed them), every
- * other one closed, nothing inherited from the environment. */
-static void sanitize(void)
+ * other one closed, nothing inherited from the environment. True when stdin
+ * was closed: then there is no message, never an empty one. */
+static bool sanitize(void)
 {
+    /* glibc itself puts /dev/full, write-only, on a closed stdin of a
+     * set-group-id program: not readable counts as closed */
+    int fl = fcntl(0, F_GETFL);
+    bool stdin_closed = fl < 0 || (fl & O_ACCMODE) == O_WRONLY;
+
     for (int fd = 0; fd < 3; fd++)
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
             _exit(EX_OSERR);
     closefrom(3);
     clearenv();
     umask(077);
+    return stdin_closed;
 }
 
 /* SPOOLDIR/incoming/UID, made if missing; it must be ours and 0700. */
@@ -291,17 +298,19 @@ int main(int argc, char **argv)
     struct drop_envelope d;
     struct mo_err err = { 0, "" };
     struct passwd *pw;
-    bool dots = true, list = false;
+    bool dots = true, list = false, stdin_closed;
     int rc;
 
     if (getenv("MAILOUT_CONFIG") != NULL)
         return die(EX_USAGE, _("$MAILOUT_CONFIG is refused: the submit helper reads no configuration"));
-    sanitize();
+    stdin_closed = sanitize();
     memset(&d, 0, sizeof d);
     if (parse_args(argc, argv, &d, &dots, &list, &err) != 0)
         return die_err(&err);
     if (list)
         return list_own();
+    if (stdin_closed)
+        return die(EX_NOINPUT, _("standard input is closed: there is no message to send"));
     pw = getpwuid(getuid());
     if (pw == NULL || pw->pw_name == NULL)
         return die(EX_NOUSER, _("your uid has no name in the password database"));

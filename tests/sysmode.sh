@@ -176,6 +176,11 @@ is "$(find "$SPOOL/incoming" -name '.tmp-*' | wc -l)" 0 "  nothing left behind"
 as nobody "$SUBMIT" 'bad
 line@example.net' < /dev/null > "$T/out" 2>&1
 is "$?" 65 "helper: a recipient with a line break refused (65)"
+as nobody sh -c 'exec "$0" -i root <&-' "$P/sbin/sendmail" > "$T/out" 2>&1
+is "$?" 66 "sendmail with stdin closed as nobody: 66, not an empty message handed over"
+like "$(cat "$T/out")" "standard input is closed" "  saying why"
+as nobody sh -c 'exec "$0" root <&-' "$SUBMIT" > "$T/out" 2>&1
+is "$?" 66 "helper with stdin closed: 66"
 is "$(entries)" "$before" "nothing of that reached incoming/"
 
 # Entries planted as root stand for a caller who got past the helper.
