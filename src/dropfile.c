@@ -178,12 +178,7 @@ int drop_parse(const char *buf, size_t len, struct drop_envelope *d,
 
 bool drop_name_valid(const char *name)
 {
-    size_t i;
-
-    for (i = 0; name[i]; i++)
-        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-            return false;
-    return i == DROP_NAME_LEN;
+    return is_hex_name(name, DROP_NAME_LEN, false);
 }
 
 void drop_free(struct drop_envelope *d)

@@ -117,12 +117,7 @@ long queue_backoff(unsigned attempts)
 
 bool queue_id_valid(const char *name)
 {
-    size_t i;
-
-    for (i = 0; name[i]; i++)
-        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'A' && name[i] <= 'F')))
-            return false;
-    return i == QUEUE_ID_LEN;
+    return is_hex_name(name, QUEUE_ID_LEN, true);
 }
 
 static void new_id(char id[QUEUE_ID_LEN + 1])

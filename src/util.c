@@ -298,3 +298,14 @@ int write_full(int fd, const void *p, size_t n)
     }
     return 0;
 }
+
+bool is_hex_name(const char *s, size_t len, bool upper)
+{
+    char a = upper ? 'A' : 'a', f = upper ? 'F' : 'f';
+    size_t i;
+
+    for (i = 0; s[i]; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= a && s[i] <= f)))
+            return false;
+    return i == len;
+}

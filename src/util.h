@@ -50,6 +50,10 @@ int write_full(int fd, const void *p, size_t n);
 /* True if s has a byte < 0x20 (other than none allowed) or 0x7f. */
 bool has_control_chars(const char *s);
 
+/* True if s is exactly len hex digits, all upper case (upper) or all lower
+ * case: the file names of queue entries and of incoming/ drops. */
+bool is_hex_name(const char *s, size_t len, bool upper);
+
 /* ASCII case-insensitive helpers that do not depend on the locale. */
 int ascii_strcasecmp(const char *a, const char *b);
 int ascii_strncasecmp(const char *a, const char *b, size_t n);
