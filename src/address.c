@@ -952,3 +952,13 @@ int address_to_ascii(const char *addr, const char *server, char **out,
                       addr, server);
 #endif
 }
+
+bool address_equal(const char *a, const char *b)
+{
+    const char *at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
+
+    if (at_a == NULL || at_b == NULL)
+        return strcmp(a, b) == 0;
+    return at_a - a == at_b - b && strncmp(a, b, (size_t)(at_a - a)) == 0
+           && ascii_strcasecmp(at_a, at_b) == 0;
+}

@@ -31,6 +31,10 @@ int address_parse_one(const char *text, char **addr_out, struct mo_err *err);
 /* True if addr has a domain part. */
 bool address_is_qualified(const char *addr);
 
+/* The same mailbox: local part compared as is, domain without regard to
+ * case (RFC 5321 2.4). */
+bool address_equal(const char *a, const char *b);
+
 /* Quotes a display name for a header when it needs it (RFC 5322 phrase). */
 char *address_quote_phrase(const char *name);
 

@@ -19,7 +19,7 @@ int aliases_load(struct aliases **out, const char *path, struct mo_err *err);
 int aliases_resolve(const struct aliases *al, const char *name, char ***out,
                     size_t *n_out, struct mo_err *err);
 
-/* qualify_domain (SPEC §2): from now on a name with neither an alias nor a
+/* qualify_domain (mailout(1) CONFIGURATION): from now on a name with neither an alias nor a
  * default resolves to name@domain instead of EX_NOUSER. NULL turns it off. */
 void aliases_set_qualify_domain(struct aliases *al, const char *domain);
 

@@ -1,4 +1,4 @@
-/* checkconf.h - --check-config (SPEC §1): every file and account checked in
+/* checkconf.h - --check-config (mailout(1) OPTIONS): every file and account checked in
  * one run, each problem as FILE:LINE: KEY: what is wrong and the fix; and
  * the account description that --debug starts with. */
 #ifndef MAILOUT_CHECKCONF_H

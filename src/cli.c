@@ -1,4 +1,4 @@
-/* cli.c - the sendmail command line of SPEC §1, parsed by hand.
+/* cli.c - the sendmail command line of mailout(1) OPTIONS, parsed by hand.
  *
  * Options end at the first argument that is not an option (or at "--"), as
  * sendmail and Postfix do: no getopt_long permutation, so a recipient that
@@ -8,6 +8,7 @@
  * ("-f ADDR"). */
 #include "config.h"
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "err.h"
@@ -314,6 +315,33 @@ static int refuse_msmtp(struct parser *p, const char *arg)
     return 1;
 }
 
+/* The long options without a value: the flag each sets in struct cli and
+ * the mode it selects (either may be absent). */
+#define NO_FLAG ((size_t)-1)
+#define NO_MODE (-1)
+#define FLAG(f) offsetof(struct cli, f)
+static const struct long_flag {
+    const char *name;
+    size_t flag;
+    int mode;
+} long_flags[] = {
+    { "debug", FLAG(debug), NO_MODE },
+    { "dry-run", FLAG(dry_run), NO_MODE },
+    { "read-recipients", FLAG(read_recipients), NO_MODE },
+    { "read-envelope-from", FLAG(read_envelope_from), NO_MODE },
+    { "browser", FLAG(browser), NO_MODE },
+    { "connect", FLAG(connect), NO_MODE },
+    { "queue-force", FLAG(queue_force), CLI_FLUSH_QUEUE },
+    { "queue-due", FLAG(queue_due), CLI_FLUSH_QUEUE },
+    { "login", NO_FLAG, CLI_LOGIN },
+    { "check-config", NO_FLAG, CLI_CHECK_CONFIG },
+    { "serverinfo", NO_FLAG, CLI_SERVERINFO },
+    { "store-password", NO_FLAG, CLI_STORE_PASSWORD },
+    { "forget-password", NO_FLAG, CLI_FORGET_PASSWORD },
+    { "version", NO_FLAG, CLI_VERSION },
+    { "help", NO_FLAG, CLI_HELP },
+};
+
 static int parse_long(struct parser *p, const char *arg)
 {
     struct cli *o = p->out;
@@ -325,48 +353,40 @@ static int parse_long(struct parser *p, const char *arg)
         o->account = v;
         return 0;
     }
-    if (long_is(arg, "queue-delete", &v)) {
-        if (long_value(p, "queue-delete", &v) != 0
-                || set_mode(p, CLI_QUEUE_DELETE, "--queue-delete") != 0)
+    for (int k = 0; k < 2; k++) {
+        const char *name = k == 0 ? "queue-delete" : "requeue";
+        if (!long_is(arg, name, &v))
+            continue;
+        if (long_value(p, name, &v) != 0
+                || set_mode(p, k == 0 ? CLI_QUEUE_DELETE : CLI_REQUEUE,
+                            k == 0 ? "--queue-delete" : "--requeue") != 0)
             return -1;
         if (check_queue_id(v) != 0)
-            return usage(p, _("bad queue ID '%s' for --queue-delete"), v);
+            return usage(p, _("bad queue ID '%s' for --%s"), v, name);
         o->queue_id = v;
         return 0;
     }
-    static const struct { const char *name; int mode; } flags[] = {
-        { "debug", -1 }, { "dry-run", -2 }, { "queue-force", -3 },
-        { "read-recipients", -4 }, { "read-envelope-from", -5 }, { "browser", -6 },
-        { "login", CLI_LOGIN },
-        { "connect", -7 }, { "check-config", CLI_CHECK_CONFIG },
-        { "serverinfo", CLI_SERVERINFO }, { "store-password", CLI_STORE_PASSWORD },
-        { "forget-password", CLI_FORGET_PASSWORD }, { "version", CLI_VERSION },
-        { "help", CLI_HELP },
-    };
     if (long_is(arg, "import-msmtprc", &v)) {
         if (set_mode(p, CLI_IMPORT_MSMTPRC, "--import-msmtprc") != 0)
             return -1;
         o->import_file = v;     /* or the argument after it, see finish() */
         return 0;
     }
-    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
-        if (!long_is(arg, flags[k].name, &v))
+    for (size_t k = 0; k < sizeof long_flags / sizeof long_flags[0]; k++) {
+        const struct long_flag *f = &long_flags[k];
+        if (!long_is(arg, f->name, &v))
             continue;
-        if (long_flag(p, flags[k].name, v) != 0)
+        if (long_flag(p, f->name, v) != 0)
             return -1;
-        switch (flags[k].mode) {
-        case -1: o->debug = true; return 0;
-        case -2: o->dry_run = true; return 0;
-        case -3: o->queue_force = true; return 0;
-        case -4: o->read_recipients = true; return 0;
-        case -5: o->read_envelope_from = true; return 0;
-        case -6: o->browser = true; return 0;
-        case -7: o->connect = true; return 0;
-        case CLI_HELP: p->help = true; return 0;
-        case CLI_VERSION: p->version = true; return 0;
-        default:
-            return set_mode(p, (enum cli_mode)flags[k].mode, arg);
-        }
+        if (f->flag != NO_FLAG)
+            *(bool *)(void *)((char *)o + f->flag) = true;
+        if (f->mode == CLI_HELP)
+            p->help = true;
+        else if (f->mode == CLI_VERSION)
+            p->version = true;
+        else if (f->mode != NO_MODE)
+            return set_mode(p, (enum cli_mode)f->mode, arg);
+        return 0;
     }
     if (refuse_msmtp(p, arg) != 1)
         return -1;
@@ -391,12 +411,12 @@ static int finish(struct parser *p)
         o->import_file = o->recipients[0];
         o->n_recipients = 0;
     }
-    if (o->queue_force && o->mode != CLI_FLUSH_QUEUE)
-        return usage(p, "%s", _("option --queue-force needs -q"));
     if (o->connect && o->mode != CLI_CHECK_CONFIG)
         return usage(p, "%s", _("option --connect needs --check-config"));
     if (o->browser && o->mode != CLI_LOGIN)
         return usage(p, "%s", _("option --browser needs --login"));
+    if (o->queue_due && (o->queue_force || o->queue_id != NULL))
+        return usage(p, "%s", _("--queue-due tries only the messages that are due; it cannot be combined with --queue-force or -qI"));
     return 0;
 }
 
@@ -442,8 +462,8 @@ void cli_print_help(const char *progname)
             "  -bp                list the queue (also as mailq)\n"
             "  -bi                do nothing and succeed (also as newaliases)\n"
             "  -bs                speak SMTP on stdin and stdout\n"
-            "  -q, -q30m          deliver the queued mail once\n"
-            "  -qI ID             deliver one queued message now\n"
+            "  -q, -q30m          try every queued message now\n"
+            "  -qI ID             try one queued message now\n"
             "  -o*, -B*, -L*, -h N, -O*, -e*, -m, -n, -U   accepted and ignored\n"
             "\n"
             "mailout options:\n"
@@ -457,8 +477,10 @@ void cli_print_help(const char *progname)
             "  --forget-password  remove the account's password (and OAuth 2 token)\n"
             "  --login            OAuth 2: sign in (device code) and store the token\n"
             "  --browser          with --login: sign in in a browser (PKCE, loopback)\n"
-            "  --queue-force      with -q: ignore the retry back-off\n"
-            "  --queue-delete ID  remove one message from the queue\n"
+            "  --queue-due        try the queued messages whose retry time has come\n"
+            "  --queue-force      the same as -q\n"
+            "  --requeue ID       put a message from failed/ back into the queue\n"
+            "  --queue-delete ID  remove a queued or failed message\n"
             "  --import-msmtprc [FILE]  print an msmtp configuration as mailout's\n"
             "  --read-envelope-from     envelope sender from the From field (msmtp)\n"
             "  --read-recipients  the same as -t (msmtp's name)\n"

@@ -1,4 +1,4 @@
-/* cli.h - the sendmail command line of SPEC §1, parsed into plain data. */
+/* cli.h - the sendmail command line of mailout(1) OPTIONS, parsed into plain data. */
 #ifndef MAILOUT_CLI_H
 #define MAILOUT_CLI_H
 
@@ -11,7 +11,8 @@ enum cli_mode {
     CLI_LIST_QUEUE,       /* -bp, or called as mailq */
     CLI_NEWALIASES,       /* -bi, or called as newaliases: succeeds, does nothing */
     CLI_SMTP_STDIN,       /* -bs */
-    CLI_FLUSH_QUEUE,      /* -q, -q30m, -qI ID (flush one); --queue-force */
+    CLI_FLUSH_QUEUE,      /* -q, -q30m, -qf, -qI ID (one), --queue-force:
+                           * every message now; --queue-due: those due */
     CLI_SERVERINFO,       /* --serverinfo */
     CLI_STORE_PASSWORD,   /* --store-password */
     CLI_FORGET_PASSWORD,  /* --forget-password */
@@ -19,6 +20,7 @@ enum cli_mode {
     CLI_CHECK_CONFIG,     /* --check-config [--connect] */
     CLI_LOGIN,            /* --login [--browser]: OAuth 2 */
     CLI_IMPORT_MSMTPRC,   /* --import-msmtprc [FILE] */
+    CLI_REQUEUE,          /* --requeue ID */
     CLI_VERSION,
     CLI_HELP,
 };
@@ -40,10 +42,12 @@ struct cli {
     bool debug;                 /* -d / --debug */
     bool dry_run;               /* --dry-run */
     const char *queue_interval; /* the argument of -qINTERVAL, or NULL */
-    const char *queue_id;       /* -qI ID / --queue-delete ID: one message;
+    const char *queue_id;       /* -qI ID, --queue-delete ID, --requeue ID;
                                  * only [A-Za-z0-9_-], at most 64 bytes */
     const char *import_file;    /* --import-msmtprc FILE; NULL: the default */
-    bool queue_force;           /* --queue-force (with -q): ignore back-off */
+    bool queue_force;           /* --queue-force: the same as -q */
+    bool queue_due;             /* --queue-due: only messages whose back-off
+                                 * has passed */
     bool connect;               /* --connect (with --check-config) */
     bool browser;               /* --browser (with --login) */
     char **recipients;          /* points into argv; not owned */

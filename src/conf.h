@@ -1,4 +1,4 @@
-/* conf.h - the INI configuration of SPEC §2, loaded with the system inih. */
+/* conf.h - the INI configuration of mailout(1) CONFIGURATION, loaded with the system inih. */
 #ifndef MAILOUT_CONF_H
 #define MAILOUT_CONF_H
 
@@ -12,17 +12,17 @@ enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_OFF };
 enum tristate { TRI_AUTO, TRI_OFF, TRI_ON };
 enum oauth2_provider { OAUTH2_NONE, OAUTH2_MICROSOFT, OAUTH2_GOOGLE, OAUTH2_CUSTOM };
 enum protocol { PROTO_SMTP, PROTO_LMTP };
-/* rewrite_from (SPEC §2): which From and envelope senders become the
- * account's from. */
+/* rewrite_from (mailout(1) CONFIGURATION): which From and envelope senders
+ * become the account's from. */
 enum rewrite_mode { REWRITE_LOCAL, REWRITE_OFF, REWRITE_ALWAYS };
 
 /* The system spool: root's queue is SPOOLDIR/queue, incoming/ is next to it
- * (SPEC §7). The build sets it from $(localstatedir). */
+ * (mailout(1) QUEUE, Directory). The build sets it from $(localstatedir). */
 #ifndef SPOOLDIR
 #define SPOOLDIR "/var/spool/mailout"
 #endif
 
-/* message_size_limit's default (SPEC §7): 50 MB. */
+/* message_size_limit's default (mailout(1) CONFIGURATION): 50 MB. */
 #define CONF_DEFAULT_SIZE_LIMIT (50L * 1024 * 1024)
 
 /* Where a key's value came from, for --check-config and --debug. */
@@ -57,7 +57,7 @@ struct account {
     bool remove_bcc;            /* default on */
     bool queue;                 /* default on */
     long max_queue_age;         /* seconds, default 5 days */
-    /* SPEC §8: the built-in OAuth 2 (oauth2.h fills the preset's values) */
+    /* mailout(1) OAUTH 2: the built-in OAuth 2 (oauth2.h fills the preset's values) */
     enum oauth2_provider oauth2_provider;
     char *oauth2_client_id;
     char *oauth2_client_secret_command;
@@ -80,7 +80,8 @@ struct config {
     char *aliases;              /* path, tilde-expanded */
     char *logfile;              /* path, tilde-expanded, or NULL */
     bool syslog;
-    char *queue_dir;            /* tilde-expanded; default per SPEC */
+    char *queue_dir;            /* tilde-expanded; never NULL after
+                                 * config_load (config_default_queue_dir) */
     char *qualify_domain;       /* bare local names get @this; NULL: none */
     long message_size_limit;    /* bytes, for incoming/ (system mode) */
     struct account *accounts;
@@ -128,7 +129,7 @@ int conf_load_from_string(struct config *cfg, const char *name, const char *text
  * is seconds) in seconds. 0, or -1 when s is not one. seconds may be NULL. */
 int conf_parse_duration(const char *s, long *seconds);
 
-/* SPEC §2 selection: by name if given, else the first account (in file
+/* Account selection (mailout(1), ACCOUNT SELECTION): by name if given, else the first account (in file
  * order) whose from matches sender, else default_account, else the only
  * account; NULL with err (EX_CONFIG) filled when none fits. */
 const struct account *config_select_account(const struct config *cfg,
@@ -149,6 +150,16 @@ int conf_check_dsn_notify(const char *s);
 /* The port used when the account leaves port unset: 587 starttls, 465
  * implicit, 25 off; 24 for lmtp. */
 int account_port(const struct account *a);
+
+/* The queue directory when queue_dir is not set (mailout(1), QUEUE,
+ * Directory): root's SPOOLDIR/queue, else $XDG_STATE_HOME/mailout/queue when that is an
+ * absolute path, else ~/.local/state/mailout/queue. Caller frees. */
+char *config_default_queue_dir(void);
+
+/* mailout's state directory, where a default path under it is made:
+ * $XDG_STATE_HOME/mailout when that is an absolute path, else root's
+ * /var/lib/mailout, else ~/.local/state/mailout. Caller frees. */
+char *config_state_dir(void);
 
 /* Paths for --version. */
 const char *config_system_path(void);

@@ -30,21 +30,11 @@ static int refuse_control(const char *what, const char *s, struct mo_err *err)
     return 0;
 }
 
-/* Local part compared as is, domain without regard to case (RFC 5321 2.4). */
-static bool same_address(const char *a, const char *b)
-{
-    const char *at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
-
-    if (at_a == NULL || at_b == NULL)
-        return strcmp(a, b) == 0;
-    return at_a - a == at_b - b && strncmp(a, b, (size_t)(at_a - a)) == 0
-           && ascii_strcasecmp(at_a, at_b) == 0;
-}
 
 static void add_unique(struct envelope *env, char *addr)
 {
     for (size_t i = 0; i < env->n_rcpts; i++) {
-        if (same_address(env->rcpts[i], addr)) {
+        if (address_equal(env->rcpts[i], addr)) {
             free(addr);
             return;
         }
@@ -365,5 +355,6 @@ void envelope_free(struct envelope *env)
     free(env->dsn_ret);
     free(env->dsn_envid);
     free(env->qualify_domain);
+    free(env->submitter);
     memset(env, 0, sizeof *env);
 }

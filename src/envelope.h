@@ -18,6 +18,8 @@ struct envelope {
     char *dsn_envid;
     char *qualify_domain;   /* [mailout] qualify_domain, kept by collect for
                              * the sender and the header; NULL: none */
+    char *submitter;        /* system mode: the local user who dropped it
+                             * into incoming/ (queued with it); else NULL */
 };
 
 /* Collects recipients: the command line, plus with -t To/Cc/Bcc (or

@@ -5,9 +5,6 @@
 
 #include <sysexits.h>
 
-/* The queue and delivery need a code that is not in sysexits.h. */
-#define MO_OK 0
-
 struct mo_err {
     int code;           /* a sysexits.h value, EX_OK when no error */
     char msg[1024];     /* one line for the user, already translated */

@@ -10,6 +10,7 @@
 #include "https.h"
 
 #ifdef HAVE_LIBCURL
+#include <dlfcn.h>
 #include <curl/curl.h>
 #endif
 
@@ -60,6 +61,57 @@ bool https_built(void)
     return true;
 }
 
+/* libcurl is loaded with dlopen the first time an HTTPS request is made:
+ * it brings some twenty libraries (Kerberos, LDAP, SSH, ...) that a send
+ * without the built-in OAuth 2 must not pay for at start-up. */
+#define LIBCURL_SONAME "libcurl.so.4"
+
+static struct {
+    bool tried;
+    void *handle;
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    void (*easy_cleanup)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
+    char load_error[256];
+} curl;
+
+/* The library stays loaded (it cannot be unloaded after global init). */
+static int load_curl(struct mo_err *err)
+{
+    if (!curl.tried) {
+        curl.tried = true;
+        curl.handle = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+        if (curl.handle == NULL)
+            snprintf(curl.load_error, sizeof curl.load_error, "%s", dlerror());
+    }
+    if (curl.handle != NULL && curl.easy_init == NULL) {
+        *(void **)&curl.global_init = dlsym(curl.handle, "curl_global_init");
+        *(void **)&curl.easy_setopt = dlsym(curl.handle, "curl_easy_setopt");
+        *(void **)&curl.easy_perform = dlsym(curl.handle, "curl_easy_perform");
+        *(void **)&curl.easy_getinfo = dlsym(curl.handle, "curl_easy_getinfo");
+        *(void **)&curl.easy_cleanup = dlsym(curl.handle, "curl_easy_cleanup");
+        *(void **)&curl.easy_strerror = dlsym(curl.handle, "curl_easy_strerror");
+        if (curl.global_init && curl.easy_setopt && curl.easy_perform && curl.easy_getinfo
+                && curl.easy_cleanup && curl.easy_strerror
+                && curl.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+            *(void **)&curl.easy_init = dlsym(curl.handle, "curl_easy_init");
+        if (curl.easy_init == NULL) {
+            snprintf(curl.load_error, sizeof curl.load_error, "%s",
+                     _("it lacks a needed function or cannot be initialised"));
+            curl.handle = NULL;
+        }
+    }
+    if (curl.handle == NULL)
+        return mo_err_set(err, EX_OSERR,
+                          _("cannot load %s for the built-in OAuth 2 (%s); install libcurl4"),
+                          LIBCURL_SONAME, curl.load_error);
+    return 0;
+}
+
 /* One buffer of the full bound: no realloc leaves copies of a token. */
 struct sink {
     char *buf;
@@ -85,26 +137,26 @@ static size_t on_data(char *p, size_t size, size_t n, void *user)
 static CURL *setup(const char *url, const char *form, const char *trust_file,
                    int timeout, struct sink *sink, char *errbuf)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = curl.easy_init();
 
     if (c == NULL)
         return NULL;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl.easy_setopt(c, CURLOPT_URL, url);
+    curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+    curl.easy_setopt(c, CURLOPT_POSTFIELDS, form);
+    curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+    curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (trust_file != NULL && strcmp(trust_file, "system") != 0)
-        curl_easy_setopt(c, CURLOPT_CAINFO, trust_file);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(timeout > 0 ? timeout : 60));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)(timeout > 0 ? timeout : 60));
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+        curl.easy_setopt(c, CURLOPT_CAINFO, trust_file);
+    curl.easy_setopt(c, CURLOPT_TIMEOUT, (long)(timeout > 0 ? timeout : 60));
+    curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)(timeout > 0 ? timeout : 60));
+    curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl.easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+    curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl.easy_setopt(c, CURLOPT_WRITEDATA, sink);
+    curl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     /* proxies: libcurl reads https_proxy, all_proxy and no_proxy itself */
     return c;
 }
@@ -112,22 +164,20 @@ static CURL *setup(const char *url, const char *form, const char *trust_file,
 int https_post_form(const char *url, const char *form, const char *trust_file,
                     int timeout, struct https_answer *ans, struct mo_err *err)
 {
-    static bool inited;
     char errbuf[CURL_ERROR_SIZE] = "";
     struct sink sink = { .overflow = false };
     CURLcode rc;
     CURL *c;
 
     memset(ans, 0, sizeof *ans);
-    if (!inited && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return mo_err_set(err, EX_OSERR, "%s", _("cannot initialise libcurl"));
-    inited = true;
+    if (load_curl(err) != 0)
+        return -1;
     if ((c = setup(url, form, trust_file, timeout, &sink, errbuf)) == NULL)
         return mo_err_set(err, EX_OSERR, "%s", _("cannot initialise libcurl"));
     sink.buf = xmalloc(HTTPS_MAX_ANSWER + 1);
-    rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ans->status);
-    curl_easy_cleanup(c);
+    rc = curl.easy_perform(c);
+    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ans->status);
+    curl.easy_cleanup(c);
     sink.buf[sink.len] = '\0';
     ans->body = sink.buf;
     ans->len = sink.len;
@@ -139,7 +189,7 @@ int https_post_form(const char *url, const char *form, const char *trust_file,
     if (rc != CURLE_OK) {
         https_answer_free(ans);
         return mo_err_set(err, EX_TEMPFAIL, "%s: %s", url,
-                          errbuf[0] ? errbuf : curl_easy_strerror(rc));
+                          errbuf[0] ? errbuf : curl.easy_strerror(rc));
     }
     return 0;
 }

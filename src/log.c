@@ -1,4 +1,4 @@
-/* log.c - the one-line-per-message log of SPEC §6, to a file or syslog.
+/* log.c - the one-line-per-message log of mailout(1) LOG, to a file or syslog.
  *
  * Values come from the network (the server's reply) and from the message
  * (addresses), so every value that is not a plain token is quoted and
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "err.h"
@@ -75,14 +76,35 @@ static void append_stamp(struct strbuf *b)
                    tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void complain_once(const char *path, int e)
+static void complain_once(const char *path, const char *why)
 {
     static bool told;
 
     if (told)
         return;
     told = true;
-    fprintf(stderr, _("mailout: cannot write the log %s: %s\n"), path, strerror(e));
+    fprintf(stderr, _("mailout: cannot write the log %s: %s\n"), path, why);
+}
+
+/* The log is opened by name, often in a directory others can write to: a
+ * symbolic link or a file of someone else planted there is not followed
+ * (O_NOFOLLOW), not written (owner check), and a FIFO does not block us. */
+static int open_log(const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW
+                  | O_NONBLOCK, 0600);
+
+    if (fd < 0) {
+        complain_once(path, errno == ELOOP ? _("it is a symbolic link") : strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+        complain_once(path, _("not a regular file of this user"));
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 static char *parent_dir(const char *path)
@@ -103,23 +125,21 @@ static void append_to_file(const char *path, const char *line, size_t len)
     if (dir != NULL && access(dir, F_OK) != 0)
         mkdir_p(dir, 0700);
     free(dir);
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-    if (fd < 0) {
-        complain_once(path, errno);
+    fd = open_log(path);
+    if (fd < 0)
         return;
-    }
     for (size_t off = 0; off < len; ) {
         ssize_t w = write(fd, line + off, len - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            complain_once(path, w < 0 ? errno : EIO);
+            complain_once(path, strerror(w < 0 ? errno : EIO));
             break;
         }
         off += (size_t)w;
     }
     if (close(fd) != 0)
-        complain_once(path, errno);
+        complain_once(path, strerror(errno));
 }
 
 /* body is the line without its time stamp; syslog adds its own. */
@@ -169,6 +189,8 @@ void log_delivery(const struct config *cfg, const struct log_record *r)
     strbuf_appendf(&b, " tls=%s auth=%s", r->tls ? "on" : "off", r->auth ? "on" : "off");
     if (r->user != NULL)
         field(&b, "user", r->user, false);
+    if (r->uid_name != NULL)
+        field(&b, "uid", r->uid_name, false);
     if (r->from != NULL)
         field(&b, "from", r->from[0] ? r->from : "<>", false);
     append_rcpts(&b, r->rcpts, r->rcpts ? r->n_rcpts : 0);
@@ -186,6 +208,12 @@ void log_delivery(const struct config *cfg, const struct log_record *r)
 void log_queue_event(const struct config *cfg, const char *event,
                      const char *id, const char *reason)
 {
+    log_queue_event_uid(cfg, event, id, NULL, reason);
+}
+
+void log_queue_event_uid(const struct config *cfg, const char *event,
+                         const char *id, const char *uid_name, const char *reason)
+{
     struct strbuf b;
 
     if (cfg == NULL || (cfg->logfile == NULL && !cfg->syslog) || event == NULL)
@@ -194,9 +222,11 @@ void log_queue_event(const struct config *cfg, const char *event,
     append_value(&b, event, false);
     strbuf_append(&b, "=", 1);
     append_value(&b, id ? id : "", false);
+    if (uid_name != NULL)
+        field(&b, "uid", uid_name, false);
     if (reason != NULL)
         field(&b, "reason", reason, true);
     if (b.data != NULL)
-        emit(cfg, b.data, strcmp(event, "failed") == 0);
+        emit(cfg, b.data, strcmp(event, "failed") == 0 || strcmp(event, "refused") == 0);
     strbuf_free(&b);
 }

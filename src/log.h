@@ -1,4 +1,4 @@
-/* log.h - the one-line-per-message log of SPEC §6, to a file or syslog. */
+/* log.h - the one-line-per-message log of mailout(1) LOG, to a file or syslog. */
 #ifndef MAILOUT_LOG_H
 #define MAILOUT_LOG_H
 
@@ -11,6 +11,7 @@ struct log_record {
     bool tls;
     bool auth;
     const char *user;
+    const char *uid_name;       /* system mode: the local user who submitted */
     const char *from;
     const char *const *rcpts;
     size_t n_rcpts;
@@ -27,5 +28,10 @@ void log_delivery(const struct config *cfg, const struct log_record *r);
 /* "queued=ID reason='...'", "delivered=ID", "failed=ID reason='...'". */
 void log_queue_event(const struct config *cfg, const char *event,
                      const char *id, const char *reason);
+
+/* The same with "uid=NAME" after the ID: a message a local user dropped
+ * into incoming/ (system mode); events "queued" and "refused". */
+void log_queue_event_uid(const struct config *cfg, const char *event,
+                         const char *id, const char *uid_name, const char *reason);
 
 #endif

@@ -13,19 +13,24 @@
 #include "conf.h"
 #include "message.h"
 #include "envelope.h"
-#include "compose.h"
 #include "smtp.h"
 #include "serverinfo.h"
 #include "secrets.h"
-#include "log.h"
 #include "version.h"
 #include "dryrun.h"
 #include "queue.h"
+#include "delivery.h"
 #include "queuerun.h"
 #include "oauth2_login.h"
+#include "queueadmin.h"
 #include "msmtprc.h"
-#include "rewrite.h"
+#include "handoff.h"
+#include "incoming.h"
 #include "checkconf.h"
+#include "startup.h"
+#include "prepare.h"
+
+static struct startup_state start;
 
 static int fail(const struct mo_err *e)
 {
@@ -42,66 +47,35 @@ static const char *spool_dir_for(const struct config *cfg)
 
 static struct queue_run_opts queue_opts(const struct cli *cli)
 {
-    struct queue_run_opts o = { .force = cli->queue_force, .id = cli->queue_id,
+    /* -q tries every message now, as sendmail's does; --queue-due only
+     * those whose back-off has passed */
+    struct queue_run_opts o = { .force = !cli->queue_due, .id = cli->queue_id,
                                 .account = cli->account, .verbose = cli->verbose,
                                 .debug = cli->debug, .report = stderr };
     return o;
 }
 
-static int get_password_if_needed(const struct account *acct, char **pw,
-                                  struct mo_err *err)
-{
-    *pw = NULL;
-    if (!sasl_login_needs_password(acct->auth, acct->user))
-        return 0;
-    return secret_get_password(acct, pw, err);
-}
-
-static void log_result(const struct config *cfg, const struct account *acct,
-        const struct envelope *env, const struct message *msg,
-        const struct smtp_result *res, int exitcode)
-{
-    struct log_record r = {
-        .host = acct->host, .tls = res->tls, .auth = res->auth,
-        .user = acct->user, .from = env->sender,
-        .rcpts = (const char *const *)env->rcpts, .n_rcpts = env->n_rcpts,
-        .mailsize = message_wire_size(msg),
-        .smtpstatus = res->reply_code,
-        .smtpmsg = res->reply[0] ? res->reply : NULL, .exitcode = exitcode,
-    };
-    log_delivery(cfg, &r);
-}
-
 /* delivered: env->n_rcpts flags, set for recipients LMTP delivered. */
 static int deliver(const struct cli *cli, const struct config *cfg,
                    const struct account *acct, const struct envelope *env,
-                   const struct message *msg, bool *delivered, struct mo_err *err)
+                   const struct message *msg, bool *delivered,
+                   enum delivery_stage *stage, struct mo_err *err)
 {
-    struct smtp_options opt = { .acct = acct, .verbose = cli->verbose,
-                                .debug = cli->debug,
-                                .keep_open = queue_has_mail(cfg, acct) };
+    struct delivery d;
     struct smtp_result res;
-    struct smtp_session *s = NULL;
-    char *password = NULL;
     int rc;
 
+    delivery_init(&d, cfg, acct, cli->verbose, cli->debug, queue_has_mail(cfg, acct));
     memset(&res, 0, sizeof res);
-    if (get_password_if_needed(acct, &password, err) != 0)
-        return -1;
-    opt.password = password;
-    rc = smtp_session_open(&s, &opt, err);
-    if (rc == 0)
-        rc = smtp_session_send(s, env, msg, &res, err);
+    rc = delivery_send(&d, env, msg, &res, stage, err);
     smtp_result_count(&res, RCPT_DELIVERED, delivered);
-    log_result(cfg, acct, env, msg, &res, rc == 0 ? EX_OK : err->code);
     if (rc == 0) {
         /* the server is up: queued mail of this account rides along */
         struct queue_run_opts qo = queue_opts(cli);
-        queue_flush_session(cfg, acct, s, &qo);
+        queue_flush_session(&d, &qo);
     }
-    smtp_session_close(s);
+    delivery_end(&d);
     smtp_result_free(&res);
-    secret_free(password);
     return rc;
 }
 
@@ -109,11 +83,11 @@ static int deliver(const struct cli *cli, const struct config *cfg,
  * keeps its exit code and leaves a copy in the queue's failed/. */
 static int keep_for_later(const struct config *cfg, const struct account *acct,
                           const struct envelope *env, const struct message *msg,
-                          struct mo_err *err)
+                          enum delivery_stage stage, struct mo_err *err)
 {
     struct mo_err qerr = { 0, "" };
     char id[QUEUE_ID_LEN + 1];
-    int kept = queue_keep(cfg, acct, env, msg, err, id, &qerr);
+    int kept = delivery_keep(cfg, acct, env, msg, err, stage, id, &qerr);
 
     if (kept < 0) {
         /* one line: why it failed, and why it is not kept either */
@@ -123,7 +97,7 @@ static int keep_for_later(const struct config *cfg, const struct account *acct,
     }
     if (kept != 0)
         return -1;
-    if (!queue_is_temporary(err->code)) {
+    if (delivery_fate(err->code, stage, false) != FATE_RETRY) {
         fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), id);
         return -1;
     }
@@ -137,7 +111,6 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     struct message msg;
     struct envelope env;
     const struct account *acct;
-    char *hint;
     int rc = -1;
 
     memset(&msg, 0, sizeof msg);
@@ -145,31 +118,20 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     msg.body_fd = -1;
     if (message_read(STDIN_FILENO, cli->ignore_dots, spool_dir_for(cfg), &msg, &err) != 0)
         goto out;
-    if (envelope_collect_recipients(&env, cli, &msg, cfg, &err) != 0)
-        goto out;
-    hint = envelope_sender_hint(cli, &msg);
-    acct = config_select_account(cfg, cli->account, hint, &err);
-    if (acct != NULL && cli->debug)
-        checkconf_describe(stderr, cfg, acct, cli->account, hint);
-    free(hint);
-    if (acct == NULL)
-        goto out;
-    if (envelope_finish(&env, cli, &msg, acct, &err) != 0)
-        goto out;
-    rewrite_headers(&msg, &env, acct);
-    if (compose_headers(&msg, &env, acct, cli, &err) != 0)
+    if (prepare_message(cli, cfg, &msg, &env, &acct, &err) != 0)
         goto out;
     if (cli->dry_run)
         rc = dryrun_print(stdout, acct, &env, &msg, &err);
     else {
         bool *done = xcalloc(env.n_rcpts, sizeof *done);
-        if ((rc = deliver(cli, cfg, acct, &env, &msg, done, &err)) != 0) {
+        enum delivery_stage stage;
+        if ((rc = deliver(cli, cfg, acct, &env, &msg, done, &stage, &err)) != 0) {
             /* LMTP: recipients that have it are not queued again */
             size_t n = env.n_rcpts;
             if (envelope_drop_rcpts(&env, done) == n && n > 0)
                 rc = 0;
             else
-                rc = keep_for_later(cfg, acct, &env, &msg, &err);
+                rc = keep_for_later(cfg, acct, &env, &msg, stage, &err);
         }
         free(done);
     }
@@ -189,8 +151,12 @@ static int run_queue(const struct cli *cli, const struct config *cfg)
         rc = queue_list(cfg, stdout, stderr, &err);
     else if (cli->mode == CLI_QUEUE_DELETE)
         rc = queue_delete(cfg, cli->queue_id, &err);
-    else
+    else if (cli->mode == CLI_REQUEUE)
+        rc = queue_requeue(cfg, cli->queue_id, stderr, &err);
+    else {
+        incoming_pickup(cfg, stderr);   /* system mode: what local users dropped */
         rc = queue_run(cfg, &o, &err);
+    }
     return rc == 0 ? EX_OK : fail(&err);
 }
 
@@ -231,6 +197,59 @@ static int run_serverinfo(const struct cli *cli, const struct config *cfg)
     return EX_OK;
 }
 
+/* The modes that read no mailout configuration; -1 for the others. */
+static int run_unconfigured(const struct cli *cli)
+{
+    struct mo_err err = { 0, "" };
+
+    switch (cli->mode) {
+    case CLI_HELP:
+        cli_print_help(cli->progname);
+        return EX_OK;
+    case CLI_NEWALIASES:
+        return EX_OK;
+    case CLI_CHECK_CONFIG:
+        if (cli->connect) {
+            mo_err_set(&err, EX_UNAVAILABLE, "%s", _("--check-config --connect is not available yet; use --check-config and --serverinfo"));
+            return fail(&err);
+        }
+        return checkconf_run(cli->config_file, cli->account, stdout, stderr);
+    case CLI_IMPORT_MSMTPRC:
+        return msmtprc_import(cli->import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
+    default:
+        return -1;
+    }
+}
+
+static int run_configured(const struct cli *cli, struct config *cfg)
+{
+    struct mo_err err = { 0, "" };
+
+    switch (cli->mode) {
+    case CLI_VERSION:
+        return version_print(stdout, cfg, cli->config_file);
+    case CLI_SERVERINFO:
+        return run_serverinfo(cli, cfg);
+    case CLI_STORE_PASSWORD:
+    case CLI_FORGET_PASSWORD:
+        return run_keyring(cli, cfg);
+    case CLI_LOGIN:
+        return run_login(cli, cfg);
+    case CLI_DELIVER:
+        return run_deliver(cli, cfg);
+    case CLI_LIST_QUEUE:
+    case CLI_FLUSH_QUEUE:
+    case CLI_QUEUE_DELETE:
+    case CLI_REQUEUE:
+        return run_queue(cli, cfg);
+    default:
+        mo_err_set(&err, EX_UNAVAILABLE, "%s", cli->mode == CLI_SMTP_STDIN
+                   ? _("-bs (SMTP on standard input) is not supported yet; pipe the message to mailout instead")
+                   : _("this mode is not available yet"));
+        return fail(&err);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli;
@@ -238,29 +257,24 @@ int main(int argc, char **argv)
     struct mo_err err = { 0, "" };
     int status;
 
+    if (startup_harden(&start) != 0)
+        return EX_OSERR;        /* no stderr to say it on */
     setlocale(LC_ALL, "");
     bindtextdomain(PACKAGE, LOCALEDIR);
     textdomain(PACKAGE);
 
     if (cli_parse(argc, argv, &cli, &err) != 0)
         return fail(&err);
-    switch (cli.mode) {
-    case CLI_HELP:
-        cli_print_help(cli.progname);
-        return EX_OK;
-    case CLI_NEWALIASES:
-        return EX_OK;
-    case CLI_CHECK_CONFIG:
-        if (cli.connect) {
-            mo_err_set(&err, EX_UNAVAILABLE, "%s", _("--check-config --connect is not available yet; use --check-config and --serverinfo"));
-            return fail(&err);
-        }
-        return checkconf_run(cli.config_file, cli.account, stdout, stderr);
-    case CLI_IMPORT_MSMTPRC:    /* reads no mailout configuration */
-        return msmtprc_import(cli.import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
-    default:
-        break;
+    if ((status = run_unconfigured(&cli)) >= 0)
+        return status;
+    if ((cli.mode == CLI_DELIVER || cli.mode == CLI_SMTP_STDIN) && start.stdin_closed) {
+        /* never an empty message sent (or handed over) with exit 0 */
+        mo_err_set(&err, EX_NOINPUT, "%s", _("standard input is closed: there is no message to send"));
+        return fail(&err);
     }
+    /* system mode: a caller who cannot read the configuration hands over */
+    if (handoff_maybe(&cli, &err) != 0)
+        return fail(&err);
     memset(&cfg, 0, sizeof cfg);
     if (config_load(&cfg, cli.config_file, &err) != 0) {
         /* --version still answers, so that a broken file can be reported */
@@ -268,36 +282,7 @@ int main(int argc, char **argv)
             version_print(stdout, NULL, cli.config_file);
         return fail(&err);
     }
-
-    switch (cli.mode) {
-    case CLI_VERSION:
-        status = version_print(stdout, &cfg, cli.config_file);
-        break;
-    case CLI_SERVERINFO:
-        status = run_serverinfo(&cli, &cfg);
-        break;
-    case CLI_STORE_PASSWORD:
-    case CLI_FORGET_PASSWORD:
-        status = run_keyring(&cli, &cfg);
-        break;
-    case CLI_LOGIN:
-        status = run_login(&cli, &cfg);
-        break;
-    case CLI_DELIVER:
-        status = run_deliver(&cli, &cfg);
-        break;
-    case CLI_LIST_QUEUE:
-    case CLI_FLUSH_QUEUE:
-    case CLI_QUEUE_DELETE:
-        status = run_queue(&cli, &cfg);
-        break;
-    default:
-        mo_err_set(&err, EX_UNAVAILABLE, cli.mode == CLI_SMTP_STDIN
-                   ? _("-bs (SMTP on standard input) is not supported yet; pipe the message to mailout instead")
-                   : _("this mode is not available yet"));
-        status = fail(&err);
-        break;
-    }
+    status = run_configured(&cli, &cfg);
     config_free(&cfg);
     return status;
 }

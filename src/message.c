@@ -75,7 +75,7 @@ static int body_bytes(struct intake *st, const char *p, size_t n)
     if (n > 0) {
         const char *end = p + n;
         for (const char *q = p; (q = memchr(q, '\r', (size_t)(end - q))) != NULL; q++)
-            msg->body_lines++;
+            msg->body_crlf_extra++;
         st->body_cr_last = p[n - 1] == '\r';
     }
     while (n > 0) {
@@ -96,9 +96,9 @@ static int body_eol(struct intake *st)
     /* LF becomes CRLF: one byte more; after a CR the pair is sent as it is,
      * and the byte counted for that CR is taken back. */
     if (st->body_cr_last)
-        st->msg->body_lines--;
+        st->msg->body_crlf_extra--;
     else
-        st->msg->body_lines++;
+        st->msg->body_crlf_extra++;
     return body_bytes(st, "\n", 1);
 }
 
@@ -397,7 +397,7 @@ uint64_t message_wire_size(const struct message *msg)
         const struct header_field *f = &msg->headers.fields[i];
         n += f->raw_len + crlf_extra(f->raw, f->raw_len);
     }
-    return n + msg->body_size + msg->body_lines;
+    return n + msg->body_size + msg->body_crlf_extra;
 }
 
 int message_stream(const struct message *msg, message_sink sink, void *ctx,

@@ -21,7 +21,7 @@ struct message {
                                     * in a queue file) */
     char *spool_path;              /* path of that file (unlinked by free) */
     uint64_t body_size;            /* bytes in the spool file */
-    uint64_t body_lines;           /* what the CRLF form adds to body_size:
+    uint64_t body_crlf_extra;      /* what the CRLF form adds to body_size:
                                     * one byte per LF (its CR) and one per
                                     * bare CR (sent as CRLF); equal to the
                                     * LF count when there is no CR */

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include "i18n.h"
 #include "net.h"
+#include "resolve.h"
 #include "tls_session.h"
 #include "util.h"
 
@@ -39,6 +40,10 @@ struct conn {
     unsigned long sent_at_wait; /* sent at the last counted wait */
     bool waited;                /* a wait was counted already */
     unsigned waits;
+    long long reply_deadline;   /* the reply being read ends by then */
+    bool in_reply;              /* the last line was "NNN-": more follow */
+    long long stage_deadline;   /* net_set_deadline; 0: none */
+    int stage_s;
 };
 
 static long long now_ms(void)
@@ -77,12 +82,23 @@ static int timeout_err(struct conn *c, enum dir d, struct mo_err *err)
                       c->timeout_s, c->where);
 }
 
-/* Waits until fd is ready for events or the deadline passes. */
+static int stage_err(struct conn *c, struct mo_err *err)
+{
+    return mo_err_set(err, EX_TEMPFAIL,
+                      _("%s is too slow: this step was not done within the %d s it is allowed"),
+                      c->where, c->stage_s);
+}
+
+/* Waits until fd is ready for events or the deadline (or the stage's) passes. */
 static int wait_fd(struct conn *c, short events, long long deadline, enum dir d,
                    struct mo_err *err)
 {
     for (;;) {
-        long long left = deadline - now_ms();
+        long long now = now_ms();
+        if (c->stage_deadline && c->stage_deadline < deadline && c->stage_deadline <= now)
+            return stage_err(c, err);
+        long long left = (c->stage_deadline && c->stage_deadline < deadline
+                          ? c->stage_deadline : deadline) - now;
         if (left <= 0)
             return timeout_err(c, d, err);
         struct pollfd p = { .fd = c->fd, .events = events };
@@ -193,13 +209,17 @@ int net_connect(struct conn **out, const char *host, int port, int timeout_s,
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
-    int r = getaddrinfo(name, portstr, &hints, &res);
+    int r = resolve_bounded(name, portstr, &hints, timeout_s * 1000, &res);
     if (r != 0) {
         char *where = format_where(name, port);
+        if (r == RESOLVE_TIMED_OUT)
+            mo_err_set(err, EX_TEMPFAIL,
+                       _("cannot connect to %s: no answer from the name resolver within %d s"),
+                       where, timeout_s);
         /* The name does not exist (NXDOMAIN, or no address): a typo in
          * host, not worth five days of retries. A resolver that does not
          * answer (EAI_AGAIN) stays temporary. */
-        if (r == EAI_NONAME || r == EAI_NODATA)
+        else if (r == EAI_NONAME || r == EAI_NODATA)
             mo_err_set(err, EX_NOHOST, _("cannot connect to %s: no such host: the name %s does not exist in DNS; check host in the account's configuration"),
                        where, name);
         else
@@ -352,7 +372,11 @@ static int read_more_input(struct conn *c, long long deadline, struct mo_err *er
 
 long net_read_line(struct conn *c, char *buf, size_t max, struct mo_err *err)
 {
-    long long deadline = now_ms() + (long long)c->timeout_s * 1000;
+    /* The timeout bounds a whole reply, not each of its lines: a server
+     * that drips one line per interval cannot hold us for lines x timeout. */
+    if (!c->in_reply)
+        c->reply_deadline = now_ms() + (long long)c->timeout_s * 1000;
+    long long deadline = c->reply_deadline;
 
     if (max < 2)
         return mo_err_set(err, EX_SOFTWARE, _("internal error: %s"),
@@ -376,6 +400,7 @@ long net_read_line(struct conn *c, char *buf, size_t max, struct mo_err *err)
                                   _("%s sent a line longer than %zu bytes"), c->where, max - 1);
             memcpy(buf, c->in + c->in_start, len);
             buf[len] = '\0';
+            c->in_reply = len >= 4 && buf[3] == '-';
             c->in_start = c->in_scanned = next;
             if (c->in_start == c->in_end)
                 c->in_start = c->in_end = c->in_scanned = 0;
@@ -431,6 +456,12 @@ int net_peek_greeting(struct conn *c, int wait_s, struct mo_err *err)
                           _("%s sent a TLS record instead of a greeting: it speaks TLS from the start; set tls = implicit"),
                           c->where);
     return 0;
+}
+
+void net_set_deadline(struct conn *c, int seconds)
+{
+    c->stage_s = seconds;
+    c->stage_deadline = seconds > 0 ? now_ms() + (long long)seconds * 1000 : 0;
 }
 
 bool net_has_buffered_input(const struct conn *c)

@@ -16,8 +16,8 @@
 
 struct conn;
 
-/* Resolves host and tries every address (IPv6 and IPv4) in turn within
- * timeout_s each (<= 0 means 60); that timeout then bounds every later read
+/* Resolves host within timeout_s (an unanswering resolver is given up on) and
+ * tries every address (IPv6 and IPv4) in turn within timeout_s each (<= 0 means 60); that timeout then bounds every later read
  * line, flush and the TLS handshake. "[::1]" is accepted for "::1". Sets
  * TCP_NODELAY. EX_TEMPFAIL on failure (resolver unreachable, refused,
  * timeout) with a message naming host:port, the last address tried and the
@@ -57,7 +57,8 @@ int net_flush(struct conn *c, struct mo_err *err);
  * max above 16383 is treated as 16383). Flushes pending output first (the
  * reply awaited answers it). A line longer than max-1 is EX_PROTOCOL.
  * Returns the length or -1: EX_TEMPFAIL "timed out after N s while reading
- * from host:port" (the timeout bounds the whole line) or "connection closed
+ * from host:port" (the timeout bounds the whole reply: the lines that follow
+ * a "NNN-" line share the time of the first) or "connection closed
  * by server host:port". A NUL byte inside the line is copied as is. */
 long net_read_line(struct conn *c, char *buf, size_t max, struct mo_err *err);
 
@@ -67,6 +68,13 @@ long net_read_line(struct conn *c, char *buf, size_t max, struct mo_err *err);
  * to judge (a server on port 465 waiting for our TLS ClientHello); -1 with
  * EX_CONFIG when they are a TLS record: the port speaks TLS from the start. */
 int net_peek_greeting(struct conn *c, int wait_s, struct mo_err *err);
+
+/* A deadline for everything from now on, besides the timeout of each read and
+ * write: the session's start (greeting, TLS, EHLO) or one transaction, so
+ * that a server that keeps each wait just under the timeout still cannot
+ * hold us for long. Past it every wait fails with EX_TEMPFAIL ("HOST is too
+ * slow: ..."). seconds <= 0 removes it. */
+void net_set_deadline(struct conn *c, int seconds);
 
 /* True when bytes from the server are already buffered (read but unused). */
 bool net_has_buffered_input(const struct conn *c);

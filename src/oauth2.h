@@ -1,4 +1,4 @@
-/* oauth2.h - the built-in OAuth 2 of SPEC §8: provider presets, requests to
+/* oauth2.h - the built-in OAuth 2 of mailout(1) OAUTH 2: provider presets, requests to
  * the token and device endpoints, and the access token for a send (cached,
  * else one refresh under a lock, a rotated refresh token stored first). */
 #ifndef MAILOUT_OAUTH2_H

@@ -2,7 +2,6 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "err.h"
 #include "i18n.h"
 #include "util.h"
+#include "conf.h"
 #include "https.h"
 #include "keyring.h"
 #include "oauth2_store.h"
@@ -27,18 +27,10 @@ static const char *acct_name(const struct account *a)
 
 static char *state_dir(void)
 {
-    const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
-    struct passwd *pw;
+    char *base = config_state_dir(), *dir = xasprintf("%s/oauth2", base);
 
-    if (x != NULL && x[0] == '/')
-        return xasprintf("%s/mailout/oauth2", x);
-    if (geteuid() == 0)
-        return xstrdup("/var/lib/mailout/oauth2");
-    if (h == NULL || h[0] != '/') {
-        pw = getpwuid(getuid());
-        h = pw && pw->pw_dir ? pw->pw_dir : "";
-    }
-    return xasprintf("%s/.local/state/mailout/oauth2", strcmp(h, "/") == 0 ? "" : h);
+    free(base);
+    return dir;
 }
 
 int o2store_open(const struct account *a, struct o2store *st, struct mo_err *err)
@@ -144,19 +136,6 @@ static int sync_dir_of(const char *path)
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* Replaces path with text + "\n": a crash leaves the old or the new file. */
 static int write_atomic(const char *path, const char *text)
@@ -166,7 +145,7 @@ static int write_atomic(const char *path, const char *text)
     int rc = -1, e = 0;
 
     if (fd >= 0) {
-        if (write_all(fd, text, strlen(text)) == 0 && write_all(fd, "\n", 1) == 0
+        if (write_full(fd, text, strlen(text)) == 0 && write_full(fd, "\n", 1) == 0
             && fsync(fd) == 0)
             rc = 0;
         e = errno;

@@ -34,17 +34,9 @@
 
 char *queue_dir_path(const struct config *cfg)
 {
-    const char *state, *home;
-
     if (cfg && cfg->queue_dir && cfg->queue_dir[0])
-        return path_expand_tilde(cfg->queue_dir);
-    if (geteuid() == 0)
-        return xstrdup(SPOOLDIR "/queue");
-    state = getenv("XDG_STATE_HOME");
-    if (state && state[0] == '/')
-        return xasprintf("%s/mailout/queue", state);
-    home = getenv("HOME");
-    return xasprintf("%s/.local/state/mailout/queue", home && home[0] ? home : "/");
+        return xstrdup(cfg->queue_dir);
+    return config_default_queue_dir();
 }
 
 static int check_dir(const char *dir, struct mo_err *err)
@@ -77,7 +69,11 @@ static int make_dir(const char *dir, struct mo_err *err)
 static int make_subdir(const char *qdir, const char *sub, struct mo_err *err)
 {
     char *p = xasprintf("%s/%s", qdir, sub);
-    int rc = make_dir(p, err);
+    struct stat st;
+    /* tmp/, failed/, corrupt/ are ours: a symbolic link there was planted */
+    int rc = lstat(p, &st) == 0 && S_ISLNK(st.st_mode)
+             ? mo_err_set(err, EX_NOPERM, _("queue directory %s is a symbolic link"), p)
+             : make_dir(p, err);
 
     free(p);
     return rc;
@@ -121,12 +117,7 @@ long queue_backoff(unsigned attempts)
 
 bool queue_id_valid(const char *name)
 {
-    size_t i;
-
-    for (i = 0; name[i]; i++)
-        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'A' && name[i] <= 'F')))
-            return false;
-    return i == QUEUE_ID_LEN;
+    return is_hex_name(name, QUEUE_ID_LEN, true);
 }
 
 static void new_id(char id[QUEUE_ID_LEN + 1])
@@ -143,21 +134,6 @@ static void new_id(char id[QUEUE_ID_LEN + 1])
 
 /* ------------------------------------------------------------ low-level I/O */
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* Copies len bytes of in from offset off to the end of out; len is a bound
  * and a shorter source is an error (a truncated file). */
@@ -175,7 +151,7 @@ static int copy_range(int in, off_t off, uint64_t len, int out)
                 errno = EIO;
             return -1;
         }
-        if (write_all(out, buf, (size_t)r) != 0)
+        if (write_full(out, buf, (size_t)r) != 0)
             return -1;
         off += r;
         len -= (uint64_t)r;
@@ -183,7 +159,7 @@ static int copy_range(int in, off_t off, uint64_t len, int out)
     return 0;
 }
 
-static int fsync_dir(const char *dir)
+int queue_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int rc;
@@ -215,6 +191,24 @@ static int place_file(const char *tmp, const char *dir, const char *name)
     }
     free(dst);
     return rc;
+}
+
+/* Puts tmp in place as dir/id, or dir/id.1, dir/id.2 ... when that is taken
+ * (an entry moved into failed/ or corrupt/ twice); fills name. */
+static int place_free_name(const char *tmp, const char *dir, const char *id,
+                           char *name, size_t size)
+{
+    for (int i = 0; i <= 100; i++) {
+        if (i == 0)
+            snprintf(name, size, "%s", id);
+        else
+            snprintf(name, size, "%s.%d", id, i);
+        if (place_file(tmp, dir, name) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1;
 }
 
 /* ---------------------------------------------------------- envelope text */
@@ -249,10 +243,12 @@ static void render_envelope(struct strbuf *b, const struct queue_entry *e)
         put_field(b, "dsn-ret", e->env.dsn_ret);
     if (e->env.dsn_envid)
         put_field(b, "dsn-envid", e->env.dsn_envid);
+    if (e->env.submitter)
+        put_field(b, "submitter", e->env.submitter);
     strbuf_appendf(b, "size: %" PRIu64 "\n", e->size);
     strbuf_appendf(b, "header-size: %" PRIu64 "\n", e->header_len);
     strbuf_appendf(b, "body-size: %" PRIu64 "\n", e->body_size);
-    strbuf_appendf(b, "body-lines: %" PRIu64 "\n", e->body_lines);
+    strbuf_appendf(b, "body-lines: %" PRIu64 "\n", e->body_crlf_extra);
     strbuf_appendf(b, "8bit: %s\n", e->has_8bit ? "yes" : "no");
     strbuf_appendf(b, "long-lines: %s\n", e->has_long_lines ? "yes" : "no");
     strbuf_append(b, "\n", 1);
@@ -300,6 +296,7 @@ static int parse_field(struct queue_entry *e, const char *key, const char *v)
     STR_FIELD("dsn-notify", e->env.dsn_notify)
     STR_FIELD("dsn-ret", e->env.dsn_ret)
     STR_FIELD("dsn-envid", e->env.dsn_envid)
+    STR_FIELD("submitter", e->env.submitter)
 #undef STR_FIELD
     if (strcmp(key, "8bit") == 0 || strcmp(key, "long-lines") == 0) {
         bool *b = key[0] == '8' ? &e->has_8bit : &e->has_long_lines;
@@ -323,7 +320,7 @@ static int parse_field(struct queue_entry *e, const char *key, const char *v)
     else if (strcmp(key, "body-size") == 0)
         e->body_size = n;
     else if (strcmp(key, "body-lines") == 0)
-        e->body_lines = n;
+        e->body_crlf_extra = n;
     else
         return -1;
     return 0;
@@ -375,67 +372,70 @@ static int check_file(int fd, struct stat *st, struct mo_err *err)
     return 0;
 }
 
+/* The envelope's lines (text, NUL-terminated, ending in a newline) into e. */
+static int parse_envelope_lines(char *text, struct queue_entry *e, struct mo_err *err)
+{
+    char *line = text, *next = strchr(line, '\n');
+
+    *next = '\0';
+    if (strcmp(line, QUEUE_FORMAT_LINE) != 0)
+        return damaged(err, _("unknown format line"));
+    for (line = next + 1; *line; line = next + 1) {
+        char *colon;
+        next = strchr(line, '\n');
+        *next = '\0';
+        if ((colon = strstr(line, ": ")) == NULL)
+            return damaged(err, _("a line without \"key: value\""));
+        *colon = '\0';
+        if (parse_field(e, line, colon + 2) != 0)
+            return damaged(err, _("unknown key or bad value"));
+    }
+    if (!e->id[0] || !e->account || !e->env.sender || e->env.n_rcpts == 0 || !e->arrival)
+        return damaged(err, _("a required field is missing"));
+    if (strcmp(e->env.sender, "<>") == 0)
+        e->env.sender[0] = '\0';
+    if (!e->last_error)
+        e->last_error = xstrdup("");
+    return 0;
+}
+
+/* The file holds exactly the envelope, the header block, the blank line and
+ * the body the envelope announces. */
+static int check_entry_size(int fd, const struct stat *st, const struct queue_entry *e,
+                            struct mo_err *err)
+{
+    char c = 0;
+
+    if ((uint64_t)st->st_size
+            != (uint64_t)e->header_offset + e->header_len + 1 + e->body_size)
+        return damaged(err, _("its size does not match its envelope (truncated?)"));
+    if (pread(fd, &c, 1, e->header_offset + (off_t)e->header_len) != 1 || c != '\n')
+        return damaged(err, _("no blank line after the header block"));
+    return 0;
+}
+
 int queue_entry_read(int fd, struct queue_entry *e, struct mo_err *err)
 {
     struct strbuf b;
     struct stat st;
     size_t end = 0;
-    char *line, *next;
     int rc = -1;
 
     memset(e, 0, sizeof *e);
     if (check_file(fd, &st, err) != 0)
         return -1;
     strbuf_init(&b, QUEUE_ENVELOPE_LIMIT);
-    if (read_envelope_text(fd, &b, &end) != 0) {
+    if (read_envelope_text(fd, &b, &end) != 0)
         damaged(err, _("no complete envelope"));
-        goto out;
+    /* the lines are C strings: a NUL byte would end one early */
+    else if (memchr(b.data, '\0', end) != NULL)
+        damaged(err, _("a NUL byte in its envelope"));
+    else {
+        b.data[end - 1] = '\0';
+        e->header_offset = (off_t)end;
+        rc = parse_envelope_lines(b.data, e, err) == 0
+             && check_entry_size(fd, &st, e, err) == 0 ? 0 : -1;
     }
-    b.data[end - 1] = '\0';
-    line = b.data;
-    next = strchr(line, '\n');
-    *next = '\0';
-    if (strcmp(line, QUEUE_FORMAT_LINE) != 0) {
-        damaged(err, _("unknown format line"));
-        goto out;
-    }
-    for (line = next + 1; *line; line = next + 1) {
-        char *colon;
-        next = strchr(line, '\n');
-        *next = '\0';
-        colon = strstr(line, ": ");
-        if (colon == NULL) {
-            damaged(err, _("a line without \"key: value\""));
-            goto out;
-        }
-        *colon = '\0';
-        if (parse_field(e, line, colon + 2) != 0) {
-            damaged(err, _("unknown key or bad value"));
-            goto out;
-        }
-    }
-    if (!e->id[0] || !e->account || !e->env.sender || e->env.n_rcpts == 0 || !e->arrival) {
-        damaged(err, _("a required field is missing"));
-        goto out;
-    }
-    if (strcmp(e->env.sender, "<>") == 0)
-        e->env.sender[0] = '\0';
-    if (!e->last_error)
-        e->last_error = xstrdup("");
-    e->header_offset = (off_t)end;
-    if ((uint64_t)st.st_size != (uint64_t)end + e->header_len + 1 + e->body_size) {
-        damaged(err, _("its size does not match its envelope (truncated?)"));
-        goto out;
-    }
-    {
-        char c = 0;
-        if (pread(fd, &c, 1, e->header_offset + (off_t)e->header_len) != 1 || c != '\n') {
-            damaged(err, _("no blank line after the header block"));
-            goto out;
-        }
-    }
-    rc = 0;
-out:
     strbuf_free(&b);
     if (rc != 0)
         queue_entry_free(e);
@@ -478,7 +478,7 @@ int queue_entry_message(int fd, const struct queue_entry *e,
     }
     msg->body_offset = body;
     msg->body_size = e->body_size;
-    msg->body_lines = e->body_lines;
+    msg->body_crlf_extra = e->body_crlf_extra;
     msg->has_8bit = e->has_8bit;
     msg->has_long_lines = e->has_long_lines;
     return 0;
@@ -486,99 +486,85 @@ int queue_entry_message(int fd, const struct queue_entry *e,
 
 /* -------------------------------------------------------------- writing */
 
-/* Writes envelope text + message bytes into a new file in qdir/tmp and puts it
- * in place as dir/ID (a fresh ID when fresh_id, else e->id, with a numbered
- * suffix if that name is taken). The message bytes come from
- * write_rest(arg, fd). */
+/* Fills the open file fd with e's envelope text and then the message bytes
+ * from write_rest(arg, fd), durably. */
+static int fill_file(int fd, const struct queue_entry *e,
+                     int (*write_rest)(const void *, int), const void *arg)
+{
+    struct strbuf b;
+    int rc = -1;
+
+    strbuf_init(&b, 0);
+    render_envelope(&b, e);
+    if (ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0
+        && write_full(fd, b.data, b.len) == 0 && write_rest(arg, fd) == 0
+        && fchmod(fd, 0600) == 0 && fsync(fd) == 0)
+        rc = 0;
+    strbuf_free(&b);
+    return rc;
+}
+
+/* Writes e and the message bytes into a new file in qdir/tmp and puts it in
+ * place as dir/ID without replacing anything: with fresh_id, e->id when set
+ * and free, else a fresh ID each try (the envelope names it, so the file is
+ * rewritten); without, e->id under a free name (place_free_name). */
 static int write_entry(const char *qdir, const char *sub, struct queue_entry *e,
                        bool fresh_id, int (*write_rest)(const void *, int),
-                       const void *arg, char *placed, size_t placed_size,
-                       struct mo_err *err)
+                       const void *arg, struct mo_err *err)
 {
     char *tmp = xasprintf("%s/tmp/q.XXXXXX", qdir);
     char *dir = sub ? xasprintf("%s/%s", qdir, sub) : xstrdup(qdir);
-    struct strbuf b;
-    int fd = -1, rc = -1;
+    char name[QUEUE_ID_LEN + 16];
+    int fd = -1, rc = -1, placed = -1;
 
-    strbuf_init(&b, 0);
     if (queue_prepare(qdir, err) != 0 || (sub && make_subdir(qdir, sub, err) != 0))
         goto out;
-    fd = mkstemp(tmp);
-    if (fd < 0) {
+    if ((fd = mkstemp(tmp)) < 0) {
         mo_err_set(err, EX_CANTCREAT, _("cannot create a file in %s/tmp: %s"),
                    qdir, strerror(errno));
         goto out;
     }
-    for (int tries = 0; tries < 100; tries++) {
-        char name[QUEUE_ID_LEN + 16];
-        if (fresh_id)
+    for (int tries = 0; tries < (fresh_id ? 100 : 1) && placed != 0; tries++) {
+        if (fresh_id && (tries > 0 || e->id[0] == '\0'))
             new_id(e->id);
-        if (fresh_id || tries == 0)
-            snprintf(name, sizeof name, "%s", e->id);
-        else
-            snprintf(name, sizeof name, "%s.%d", e->id, tries);
-        if (tries == 0 || fresh_id) {
-            strbuf_reset(&b);
-            render_envelope(&b, e);
-            if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0
-                || write_all(fd, b.data, b.len) != 0 || write_rest(arg, fd) != 0
-                || fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
-                mo_err_set(err, EX_IOERR, _("cannot write queue file in %s: %s"),
-                           qdir, strerror(errno));
-                goto out;
-            }
-        }
-        if (place_file(tmp, dir, name) == 0) {
-            if (fsync_dir(dir) != 0) {
-                mo_err_set(err, EX_IOERR, _("cannot sync %s: %s"), dir, strerror(errno));
-                goto out;
-            }
-            if (placed)
-                snprintf(placed, placed_size, "%s", name);
-            rc = 0;
+        if (fill_file(fd, e, write_rest, arg) != 0) {
+            mo_err_set(err, EX_IOERR, _("cannot write queue file in %s: %s"),
+                       qdir, strerror(errno));
             goto out;
         }
-        if (errno != EEXIST) {
-            mo_err_set(err, EX_CANTCREAT, _("cannot put queue file into %s: %s"),
-                       dir, strerror(errno));
-            goto out;
-        }
+        placed = fresh_id ? place_file(tmp, dir, e->id)
+                          : place_free_name(tmp, dir, e->id, name, sizeof name);
+        if (placed != 0 && errno != EEXIST)
+            break;
     }
-    mo_err_set(err, EX_CANTCREAT, _("no free queue ID in %s"), dir);
+    if (placed != 0)
+        mo_err_set(err, EX_CANTCREAT, errno == EEXIST ? _("no free queue ID in %s: %s")
+                   : _("cannot put queue file into %s: %s"), dir, strerror(errno));
+    else if (queue_sync_dir(dir) != 0)
+        mo_err_set(err, EX_IOERR, _("cannot sync %s: %s"), dir, strerror(errno));
+    else
+        rc = 0;
 out:
     if (fd >= 0)
         close(fd);
     unlink(tmp);
     free(tmp);
     free(dir);
-    strbuf_free(&b);
     return rc;
 }
 
-struct new_msg_src {
-    const char *headers;
-    size_t header_len;
-    const struct message *msg;
-};
+/* message_stream's sink: the queue file being written. */
+static int sink_to_fd(void *ctx, const char *p, size_t n, struct mo_err *err)
+{
+    (void)err;                  /* write_entry reports errno */
+    return write_full(*(const int *)ctx, p, n);
+}
 
 static int write_new_rest(const void *arg, int fd)
 {
-    const struct new_msg_src *s = arg;
+    struct mo_err err;
 
-    if (write_all(fd, s->headers, s->header_len) != 0 || write_all(fd, "\n", 1) != 0)
-        return -1;
-    if (s->msg->body_size == 0)
-        return 0;
-    return copy_range(s->msg->body_fd, s->msg->body_offset, s->msg->body_size, fd);
-}
-
-static uint64_t count_lf(const char *p, size_t n)
-{
-    uint64_t c = 0;
-
-    for (size_t i = 0; i < n; i++)
-        c += p[i] == '\n';
-    return c;
+    return message_stream(arg, sink_to_fd, &fd, &err);
 }
 
 int queue_write_new(const char *qdir, const char *subdir, const char *account,
@@ -587,12 +573,8 @@ int queue_write_new(const char *qdir, const char *subdir, const char *account,
                     char id[QUEUE_ID_LEN + 1], struct mo_err *err)
 {
     struct queue_entry e;
-    struct new_msg_src src = { .msg = msg };
-    char *headers;
-    size_t hlen;
     int rc;
 
-    headers = header_block_render(&msg->headers, &hlen);
     memset(&e, 0, sizeof e);
     e.account = (char *)account;
     e.env = *env;
@@ -600,19 +582,16 @@ int queue_write_new(const char *qdir, const char *subdir, const char *account,
     e.attempts = attempts;
     e.next_try = next_try;
     e.last_error = (char *)(reason ? reason : "");
-    e.header_len = hlen;
+    for (size_t i = 0; i < msg->headers.n; i++)
+        e.header_len += msg->headers.fields[i].raw_len;
     e.body_size = msg->body_size;
-    e.body_lines = msg->body_lines;
+    e.body_crlf_extra = msg->body_crlf_extra;
     e.has_8bit = msg->has_8bit;
     e.has_long_lines = msg->has_long_lines;
-    /* as sent: CRLF for every LF, plus the blank line */
-    e.size = hlen + count_lf(headers, hlen) + 2 + msg->body_size + msg->body_lines;
-    src.headers = headers;
-    src.header_len = hlen;
-    rc = write_entry(qdir, subdir, &e, true, write_new_rest, &src, NULL, 0, err);
+    e.size = message_wire_size(msg);
+    rc = write_entry(qdir, subdir, &e, true, write_new_rest, msg, err);
     if (rc == 0)
         memcpy(id, e.id, QUEUE_ID_LEN + 1);
-    free(headers);
     return rc;
 }
 
@@ -643,8 +622,8 @@ int queue_entry_update(const char *qdir, int fd, const struct queue_entry *e,
     strbuf_init(&b, 0);
     render_envelope(&b, &copy);
     out = mkstemp(tmp);
-    if (out < 0 || write_all(out, b.data, b.len) != 0 || write_old_rest(&src, out) != 0
-        || fsync(out) != 0 || rename(tmp, path) != 0 || fsync_dir(qdir) != 0) {
+    if (out < 0 || write_full(out, b.data, b.len) != 0 || write_old_rest(&src, out) != 0
+        || fsync(out) != 0 || rename(tmp, path) != 0 || queue_sync_dir(qdir) != 0) {
         mo_err_set(err, EX_IOERR, _("cannot update queue file %s: %s"), path, strerror(errno));
         unlink(tmp);
     } else {
@@ -655,6 +634,35 @@ int queue_entry_update(const char *qdir, int fd, const struct queue_entry *e,
     strbuf_free(&b);
     free(tmp);
     free(path);
+    return rc;
+}
+
+/* Copies a file that is not readable as an entry into qdir/sub byte for
+ * byte. */
+static int copy_aside(const char *qdir, const char *id, int fd, const char *sub,
+                      struct mo_err *err)
+{
+    char *tmp = xasprintf("%s/tmp/c.XXXXXX", qdir);
+    char *dir = xasprintf("%s/%s", qdir, sub);
+    char name[64];
+    struct stat st;
+    int out = -1, rc = -1;
+
+    if (make_subdir(qdir, sub, err) != 0)
+        goto out;
+    if ((out = mkstemp(tmp)) >= 0 && fstat(fd, &st) == 0
+        && copy_range(fd, 0, (uint64_t)st.st_size, out) == 0 && fsync(out) == 0
+        && place_free_name(tmp, dir, id, name, sizeof name) == 0)
+        rc = 0;
+    else
+        mo_err_set(err, EX_IOERR, _("cannot copy %s/%s into %s: %s"),
+                   qdir, id, dir, strerror(errno));
+out:
+    if (out >= 0)
+        close(out);
+    unlink(tmp);
+    free(tmp);
+    free(dir);
     return rc;
 }
 
@@ -669,44 +677,47 @@ int queue_entry_move(const char *qdir, const char *id, int fd,
         struct queue_entry copy = *e;
         struct old_entry_src src = { fd, e };
         copy.last_error = (char *)(reason ? reason : e->last_error);
-        rc = write_entry(qdir, sub, &copy, false, write_old_rest, &src, NULL, 0, err);
+        rc = write_entry(qdir, sub, &copy, false, write_old_rest, &src, err);
     } else {
-        /* not readable as an entry: keep its bytes as they are */
-        char *tmp = xasprintf("%s/tmp/c.XXXXXX", qdir);
-        char *dir = xasprintf("%s/%s", qdir, sub);
-        int out;
-        rc = -1;
-        if (make_subdir(qdir, sub, err) == 0 && (out = mkstemp(tmp)) >= 0) {
-            struct stat st;
-            if (fstat(fd, &st) == 0 && copy_range(fd, 0, (uint64_t)st.st_size, out) == 0
-                && fsync(out) == 0) {
-                rc = 0;
-                for (int i = 0; ; i++) {
-                    char name[64];
-                    if (i == 0)
-                        snprintf(name, sizeof name, "%s", id);
-                    else
-                        snprintf(name, sizeof name, "%s.%d", id, i);
-                    if (place_file(tmp, dir, name) == 0)
-                        break;
-                    if (errno != EEXIST || i > 100) {
-                        rc = -1;
-                        break;
-                    }
-                }
-            }
-            close(out);
-            unlink(tmp);
-            if (rc != 0)
-                mo_err_set(err, EX_IOERR, _("cannot copy %s into %s: %s"),
-                           path, dir, strerror(errno));
-        }
-        free(tmp);
-        free(dir);
+        rc = copy_aside(qdir, id, fd, sub, err);
     }
-    if (rc == 0 && (unlink(path) != 0 || fsync_dir(qdir) != 0))
+    if (rc == 0 && (unlink(path) != 0 || queue_sync_dir(qdir) != 0))
         rc = mo_err_set(err, EX_IOERR, _("cannot remove %s: %s"), path, strerror(errno));
     free(path);
+    return rc;
+}
+
+int queue_entry_remove(const char *qdir, const char *id, struct mo_err *err)
+{
+    char *path = xasprintf("%s/%s", qdir, id);
+    int rc = 0;
+
+    if (unlink(path) != 0)
+        rc = mo_err_set(err, EX_IOERR, _("cannot remove %s: %s"), path, strerror(errno));
+    free(path);
+    return rc;
+}
+
+int queue_entry_requeue(const char *qdir, const char *name, int fd,
+                        const struct queue_entry *e, char id[QUEUE_ID_LEN + 1],
+                        struct mo_err *err)
+{
+    struct queue_entry copy = *e;
+    struct old_entry_src src = { fd, e };
+    char *fdir = xasprintf("%s/failed", qdir);
+    int rc;
+
+    /* a fresh start: due now, and max_queue_age counts from now */
+    copy.attempts = 0;
+    copy.next_try = 0;
+    copy.arrival = time(NULL);
+    rc = write_entry(qdir, NULL, &copy, true, write_old_rest, &src, err);
+    if (rc == 0) {
+        memcpy(id, copy.id, QUEUE_ID_LEN + 1);
+        if (queue_entry_remove(fdir, name, err) != 0 || queue_sync_dir(fdir) != 0)
+            rc = -1;
+    }
+    free(fdir);
     return rc;
 }
 
@@ -751,7 +762,8 @@ int queue_open_locked(const char *qdir, const char *id, struct mo_err *err)
         free(path);
         if (e == ENOENT)
             return -2;          /* delivered or moved by another run */
-        return mo_err_set(err, EX_NOINPUT, _("queue file %s: %s"), id, strerror(e)), -1;
+        mo_err_set(err, EX_NOINPUT, _("queue file %s: %s"), id, strerror(e));
+        return -1;
     }
     if (lock_nb(fd) != 0) {
         close(fd);
@@ -777,7 +789,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-size_t queue_list_ids(const char *qdir, char ***ids)
+/* The IDs in qdir, sorted (arrival order). */
+static size_t list_ids(const char *qdir, char ***ids)
 {
     DIR *d = opendir(qdir);
     struct dirent *de;
@@ -798,9 +811,51 @@ size_t queue_list_ids(const char *qdir, char ***ids)
     return n;
 }
 
-void queue_ids_free(char **ids, size_t n)
+void queue_scan_begin(struct queue_scan *sc, const char *qdir)
 {
-    for (size_t i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
+    memset(sc, 0, sizeof *sc);
+    sc->qdir = qdir;
+    sc->fd = -1;
+    sc->n = list_ids(qdir, &sc->ids);
+}
+
+int queue_scan_next(struct queue_scan *sc, struct queue_entry *e, struct mo_err *err)
+{
+    if (sc->fd >= 0)
+        close(sc->fd);
+    sc->fd = -1;
+    while (sc->i < sc->n) {
+        char *path = xasprintf("%s/%s", sc->qdir, sc->ids[sc->i]);
+        sc->id = sc->ids[sc->i++];
+        sc->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        free(path);
+        if (sc->fd < 0)
+            continue;           /* delivered or moved since the directory was read */
+        return queue_entry_read(sc->fd, e, err) == 0 ? 1 : -1;
+    }
+    return 0;
+}
+
+void queue_scan_end(struct queue_scan *sc)
+{
+    if (sc->fd >= 0)
+        close(sc->fd);
+    for (size_t i = 0; i < sc->n; i++)
+        free(sc->ids[i]);
+    free(sc->ids);
+    memset(sc, 0, sizeof *sc);
+    sc->fd = -1;
+}
+
+bool queue_has_entries(const char *qdir)
+{
+    DIR *d = opendir(qdir);
+    struct dirent *de;
+    bool found = false;
+
+    while (d != NULL && !found && (de = readdir(d)) != NULL)
+        found = queue_id_valid(de->d_name);
+    if (d != NULL)
+        closedir(d);
+    return found;
 }

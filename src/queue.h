@@ -31,14 +31,14 @@ struct queue_entry {
     uint64_t size;              /* the message as sent (CRLF), for mailq */
     uint64_t header_len;        /* header block bytes, LF, without the blank line */
     uint64_t body_size;
-    uint64_t body_lines;
+    uint64_t body_crlf_extra;   /* message.h; "body-lines" in the file */
     bool has_8bit;
     bool has_long_lines;
     off_t header_offset;        /* where the header block starts in the file */
 };
 
-/* The queue directory: cfg->queue_dir, or the SPEC default for this user
- * (/var/spool/mailout for root, else $XDG_STATE_HOME/mailout/queue). Caller
+/* The queue directory: cfg->queue_dir, which config_load always sets, or
+ * config_default_queue_dir() for a configuration built by hand. Caller
  * frees. */
 char *queue_dir_path(const struct config *cfg);
 
@@ -78,6 +78,20 @@ int queue_entry_move(const char *qdir, const char *id, int fd,
                      const struct queue_entry *e, const char *sub,
                      const char *reason, struct mo_err *err);
 
+/* --requeue: copies the entry open as fd, qdir/failed/name, back into qdir
+ * (its own ID when free) with a fresh start (no attempts, due now, arrival
+ * now) and removes it from failed/; fills id. The caller holds its lock. */
+int queue_entry_requeue(const char *qdir, const char *name, int fd,
+                        const struct queue_entry *e, char id[QUEUE_ID_LEN + 1],
+                        struct mo_err *err);
+
+/* Removes qdir/id (delivered or deleted; the caller holds its lock). The
+ * directory is synced by queue_sync_dir, once for many removals. */
+int queue_entry_remove(const char *qdir, const char *id, struct mo_err *err);
+
+/* fsync of a directory, so that renames and removals in it are durable. */
+int queue_sync_dir(const char *dir);
+
 void queue_entry_free(struct queue_entry *e);
 
 /* Seconds to wait after the attempts-th failed attempt. */
@@ -94,9 +108,31 @@ int queue_open_locked(const char *qdir, const char *id, struct mo_err *err);
 /* True if another process holds the lock of the open entry fd (for mailq). */
 bool queue_is_locked(int fd);
 
-/* The IDs in qdir, sorted (arrival order); caller frees with
- * queue_ids_free. */
-size_t queue_list_ids(const char *qdir, char ***ids);
-void queue_ids_free(char **ids, size_t n);
+/* Reads the entries of a queue directory in arrival order, unlocked: the one
+ * scan that -q, the flush after a send and mailq share.
+ *
+ *   struct queue_scan sc;
+ *   queue_scan_begin(&sc, qdir);
+ *   while ((rc = queue_scan_next(&sc, &e, &err)) != 0) { ... }
+ *   queue_scan_end(&sc);
+ */
+struct queue_scan {
+    const char *qdir;
+    char **ids;
+    size_t n, i;
+    const char *id;             /* the entry queue_scan_next just read */
+    int fd;                     /* its file, read-only, open until the next call */
+};
+void queue_scan_begin(struct queue_scan *sc, const char *qdir);
+
+/* 1: the next entry is in e (free it with queue_entry_free); 0: no more;
+ * -1: sc->id cannot be read, err says why (EX_DATAERR: it is damaged). Files
+ * removed since the directory was read are skipped. */
+int queue_scan_next(struct queue_scan *sc, struct queue_entry *e, struct mo_err *err);
+void queue_scan_end(struct queue_scan *sc);
+
+/* True if qdir holds any entry, whatever its account: a directory read,
+ * no file opened. */
+bool queue_has_entries(const char *qdir);
 
 #endif

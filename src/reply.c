@@ -265,6 +265,8 @@ bool caps_has_mech(const struct smtp_caps *c, const char *mech)
     size_t n = strlen(mech);
     const char *p = c->auth_mechs;
 
+    if (n == 0)
+        return false;           /* strstr would find "" forever */
     while ((p = strstr(p, mech)) != NULL) {
         if (p > c->auth_mechs && p[-1] == ' ' && p[n] == ' ')
             return true;

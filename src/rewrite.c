@@ -1,4 +1,4 @@
-/* rewrite.c - rewrite_from and qualify_domain (SPEC §2) applied to the
+/* rewrite.c - rewrite_from and qualify_domain (mailout(1) CONFIGURATION) applied to the
  * envelope sender's choice and to the address fields of the header. */
 #include "config.h"
 #include <stdlib.h>
@@ -8,16 +8,6 @@
 #include "address.h"
 #include "rewrite.h"
 
-/* Local part compared as is, domain without regard to case. */
-static bool same_address(const char *a, const char *b)
-{
-    const char *at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
-
-    if (at_a == NULL || at_b == NULL)
-        return strcmp(a, b) == 0;
-    return at_a - a == at_b - b && strncmp(a, b, (size_t)(at_a - a)) == 0
-           && ascii_strcasecmp(at_a, at_b) == 0;
-}
 
 bool rewrite_is_local(const char *addr)
 {
@@ -45,7 +35,7 @@ static bool literal_from(const struct account *acct)
 
 bool rewrite_sender_wanted(const char *addr, const struct account *acct)
 {
-    if (addr[0] == '\0' || !literal_from(acct) || same_address(addr, acct->from))
+    if (addr[0] == '\0' || !literal_from(acct) || address_equal(addr, acct->from))
         return false;
     switch (acct->rewrite_from) {
     case REWRITE_ALWAYS: return true;

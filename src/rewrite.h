@@ -1,4 +1,4 @@
-/* rewrite.h - rewrite_from and qualify_domain (SPEC §2) for the sender and
+/* rewrite.h - rewrite_from and qualify_domain (mailout(1) CONFIGURATION) for the sender and
  * the address fields of the header: cron's "From: root (Cron Daemon)" leaves
  * as "From: Cron Daemon <server@example.com>". */
 #ifndef MAILOUT_REWRITE_H

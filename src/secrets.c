@@ -1,12 +1,12 @@
-/* secrets.c - the account's password from the sources of SPEC §3, in order:
- * password, password_command, the keyring, ~/.netrc, a prompt on /dev/tty.
+/* secrets.c - the account's password from the sources of mailout(1)
+ * PASSWORDS, in order: password, password_command, the keyring, ~/.netrc, a
+ * prompt on /dev/tty.
  * Every buffer that held a secret is wiped; the process stops being dumpable
  * before it holds one. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +140,41 @@ static int pwcmd_status_error(const struct account *a, const char *key, int stat
                       acct_name(a), key, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+/* How the command ended, as an error: true (err filled) unless it exited 0
+ * in time with output that fits. rd/wr: read_bounded's and wait_child's. */
+static bool command_failed(const struct account *a, const char *key, int rd, int wr,
+                           int status, int timeout, struct mo_err *err)
+{
+    if (rd == 2 || wr == 2)
+        mo_err_set(err, EX_TEMPFAIL, _("account %s: %s timed out after %d s"),
+                   acct_name(a), key, timeout);
+    else if (rd == 1)
+        mo_err_set(err, EX_CONFIG, _("account %s: %s printed more than %d bytes"),
+                   acct_name(a), key, PWCMD_MAX_OUTPUT);
+    else if (rd < 0 || wr < 0)
+        mo_err_set(err, EX_OSERR, _("account %s: %s: %s"), acct_name(a), key, strerror(errno));
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        pwcmd_status_error(a, key, status, err);
+    else
+        return false;
+    return true;
+}
+
+/* The secret is the output less one trailing newline: neither empty nor
+ * holding a NUL byte. */
+static int take_output(const struct account *a, const char *key, char *buf, size_t len,
+                       char **out, struct mo_err *err)
+{
+    if (len > 0 && buf[len - 1] == '\n')
+        buf[--len] = '\0';
+    if (memchr(buf, '\0', len) != NULL)
+        return mo_err_set(err, EX_CONFIG, _("account %s: %s printed a NUL byte"), acct_name(a), key);
+    if (len == 0)
+        return mo_err_set(err, EX_CONFIG, _("account %s: %s printed nothing"), acct_name(a), key);
+    *out = xstrndup(buf, len);
+    return 0;
+}
+
 int secret_command(const struct account *a, const char *key, const char *cmd,
                    char **out, struct mo_err *err)
 {
@@ -147,7 +182,7 @@ int secret_command(const struct account *a, const char *key, const char *cmd,
     long deadline = now_ms() + 1000L * timeout;
     char *buf = xmalloc(PWCMD_MAX_OUTPUT + 2);
     size_t len = 0;
-    int pfd[2], status = 0, rd, wr;
+    int pfd[2], status = 0, rd, wr, rc;
     pid_t pid;
 
     if (pipe(pfd) != 0) {
@@ -177,47 +212,14 @@ int secret_command(const struct account *a, const char *key, const char *cmd,
     wr = wait_child(pid, &status, deadline);
     buf[len < PWCMD_MAX_OUTPUT + 1 ? len : PWCMD_MAX_OUTPUT + 1] = '\0';
 
-    if (rd == 2 || wr == 2)
-        mo_err_set(err, EX_TEMPFAIL, _("account %s: %s timed out after %d s"),
-                   acct_name(a), key, timeout);
-    else if (rd == 1)
-        mo_err_set(err, EX_CONFIG, _("account %s: %s printed more than %d bytes"),
-                   acct_name(a), key, PWCMD_MAX_OUTPUT);
-    else if (rd < 0 || wr < 0)
-        mo_err_set(err, EX_OSERR, _("account %s: %s: %s"), acct_name(a), key, strerror(errno));
-    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        pwcmd_status_error(a, key, status, err);
-    else {
-        if (len > 0 && buf[len - 1] == '\n')
-            buf[--len] = '\0';
-        if (memchr(buf, '\0', len) != NULL)
-            mo_err_set(err, EX_CONFIG, _("account %s: %s printed a NUL byte"), acct_name(a), key);
-        else if (len == 0)
-            mo_err_set(err, EX_CONFIG, _("account %s: %s printed nothing"), acct_name(a), key);
-        else {
-            *out = xstrndup(buf, len);
-            OPENSSL_cleanse(buf, PWCMD_MAX_OUTPUT + 2);
-            free(buf);
-            return 0;
-        }
-    }
+    rc = command_failed(a, key, rd, wr, status, timeout, err) ? -1
+         : take_output(a, key, buf, len, out, err);
     OPENSSL_cleanse(buf, PWCMD_MAX_OUTPUT + 2);
     free(buf);
-    return -1;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- netrc */
-
-static char *home_dir(void)
-{
-    const char *h = getenv("HOME");
-    struct passwd *pw;
-
-    if (h && h[0])
-        return xstrdup(h);
-    pw = getpwuid(getuid());
-    return pw ? xstrdup(pw->pw_dir) : NULL;
-}
 
 struct netrc_cur { const char *p, *end; };
 
@@ -473,7 +475,7 @@ int secret_get_password(const struct account *acct, char **out, struct mo_err *e
 
     *out = NULL;
     stop_being_dumpable();
-    if (oauth2_applies(acct))   /* SPEC §8: the built-in OAuth 2 */
+    if (oauth2_applies(acct))   /* mailout(1) OAUTH 2: the built-in OAuth 2 */
         return oauth2_access_token(acct, out, err);
     if (acct->password != NULL) {
         *out = xstrdup(acct->password);

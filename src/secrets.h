@@ -1,4 +1,4 @@
-/* secrets.h - the account's password, from the sources of SPEC §3 in order. */
+/* secrets.h - the account's password, from the sources of mailout(1) PASSWORDS, in order. */
 #ifndef MAILOUT_SECRETS_H
 #define MAILOUT_SECRETS_H
 

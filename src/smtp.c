@@ -356,6 +356,9 @@ static void init_tls_config(struct smtp_session *s)
     s->tc.min_version = a->tls_min_version ? a->tls_min_version : 12;
 }
 
+/* The session's start (connect aside) may take this many timeouts in all. */
+#define SETUP_ROUNDS 8
+
 int smtp_session_start(struct smtp_session *s, struct mo_err *err)
 {
     const struct account *a = s->acct;
@@ -365,6 +368,8 @@ int smtp_session_start(struct smtp_session *s, struct mo_err *err)
     smtp_verbose(s, _("connecting to %s port %d"), a->host, port);
     if (net_connect(&s->c, a->host, port, a->timeout > 0 ? a->timeout : 60, err) != 0)
         return -1;
+    /* greeting, TLS, EHLO twice: a few timeouts in all, not one per byte */
+    net_set_deadline(s->c, SETUP_ROUNDS * (a->timeout > 0 ? a->timeout : 60));
     smtp_verbose(s, _("connected to %s"), net_peer_address(s->c));
     if (a->tls == TLS_IMPLICIT && start_tls(s, err) != 0)
         return -1;

@@ -769,6 +769,22 @@ out:
     return rc;
 }
 
+/* The whole transaction (AUTH, MAIL, each RCPT, DATA, the message at
+ * MIN_RATE bytes per second at least, the final reply) has a deadline too
+ * (net_set_deadline), besides the timeout of each read and write. */
+#define TXN_ROUNDS 6
+#define MIN_RATE 8192
+
+static int txn_seconds(const struct account *a, const struct envelope *env,
+                       const struct message *msg)
+{
+    long long t = a->timeout > 0 ? a->timeout : 60;
+    long long n = (long long)(TXN_ROUNDS + env->n_rcpts) * t
+                  + (long long)(message_wire_size(msg) / MIN_RATE);
+
+    return n > 7 * 24 * 3600 ? 7 * 24 * 3600 : (int)n;
+}
+
 int smtp_session_send(struct smtp_session *s, const struct envelope *env,
                       const struct message *msg, struct smtp_result *res,
                       struct mo_err *err)
@@ -782,6 +798,7 @@ int smtp_session_send(struct smtp_session *s, const struct envelope *env,
         return mo_err_set(err, EX_SOFTWARE, _("no SMTP session"));
     res->tls = net_is_tls(s->c);
     res->auth = s->phase == PH_AUTHENTICATED;
+    net_set_deadline(s->c, txn_seconds(s->acct, env, msg));
     if (check_sendable(s, env, msg, err) != 0)
         return -1;
     if (wire_envelope(s, env, &w, err) != 0) {

@@ -451,6 +451,41 @@ static void verify_error(struct tls_session *ts, struct mo_err *err)
 }
 
 /* Maps an OpenSSL failure to one of the tls_io results. */
+/* What OpenSSL's error queue says went wrong (after the cases io_result
+ * knows by their SSL_get_error code): TLS_IO_CLOSED, or TLS_IO_ERROR with err. */
+static enum tls_io failure(struct tls_session *ts, bool handshake, struct mo_err *err)
+{
+    if (handshake && (ts->pin_mismatch || SSL_get_verify_result(ts->ssl) != X509_V_OK)) {
+        ERR_clear_error();
+        verify_error(ts, err);
+        return TLS_IO_ERROR;
+    }
+    /* A TLS 1.3 peer that closes without close_notify surfaces as an
+     * "unexpected eof" protocol error: that is a cut connection. */
+    unsigned long pe = ERR_peek_last_error();
+    if (ERR_GET_REASON(pe) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        ERR_clear_error();
+        if (!handshake)
+            return TLS_IO_CLOSED;
+        mo_err_set(err, EX_TEMPFAIL,
+                   _("connection closed by server during the TLS handshake with %s"), ts->name);
+        return TLS_IO_ERROR;
+    }
+    /* A plain-text greeting ("220 ...") read as a TLS record: the port
+     * expects STARTTLS. A mistake of the configuration, found at once. */
+    if (handshake && ERR_GET_REASON(pe) == SSL_R_WRONG_VERSION_NUMBER) {
+        ERR_clear_error();
+        mo_err_set(err, EX_CONFIG,
+                   _("TLS handshake with %s failed: the server answered in plain text (wrong version number), so this port expects STARTTLS: set tls = starttls"),
+                   ts->name);
+        return TLS_IO_ERROR;
+    }
+    mo_err_set(err, EX_PROTOCOL, handshake ? _("TLS handshake with %s failed: %s")
+               : _("TLS error on the connection to %s: %s"), ts->name,
+               ssl_reason(_("unknown TLS error")));
+    return TLS_IO_ERROR;
+}
+
 static enum tls_io io_result(struct tls_session *ts, int r, bool handshake,
                              struct mo_err *err)
 {
@@ -485,35 +520,7 @@ static enum tls_io io_result(struct tls_session *ts, int r, bool handshake,
     default:
         break;
     }
-    if (handshake && (ts->pin_mismatch || SSL_get_verify_result(ts->ssl) != X509_V_OK)) {
-        ERR_clear_error();
-        verify_error(ts, err);
-        return TLS_IO_ERROR;
-    }
-    /* A TLS 1.3 peer that closes without close_notify surfaces as an
-     * "unexpected eof" protocol error: that is a cut connection. */
-    unsigned long pe = ERR_peek_last_error();
-    if (ERR_GET_REASON(pe) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-        ERR_clear_error();
-        if (!handshake)
-            return TLS_IO_CLOSED;
-        mo_err_set(err, EX_TEMPFAIL,
-                   _("connection closed by server during the TLS handshake with %s"), ts->name);
-        return TLS_IO_ERROR;
-    }
-    /* A plain-text greeting ("220 ...") read as a TLS record: the port
-     * expects STARTTLS. A mistake of the configuration, found at once. */
-    if (handshake && ERR_GET_REASON(pe) == SSL_R_WRONG_VERSION_NUMBER) {
-        ERR_clear_error();
-        mo_err_set(err, EX_CONFIG,
-                   _("TLS handshake with %s failed: the server answered in plain text (wrong version number), so this port expects STARTTLS: set tls = starttls"),
-                   ts->name);
-        return TLS_IO_ERROR;
-    }
-    mo_err_set(err, EX_PROTOCOL, handshake ? _("TLS handshake with %s failed: %s")
-               : _("TLS error on the connection to %s: %s"), ts->name,
-               ssl_reason(_("unknown TLS error")));
-    return TLS_IO_ERROR;
+    return failure(ts, handshake, err);
 }
 
 enum tls_io tls_handshake(struct tls_session *ts, struct mo_err *err)

@@ -2,6 +2,7 @@
 #include "config.h"
 #include <errno.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,11 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include "i18n.h"
+#include "resolve.h"
 #include "util.h"
+
+/* How long the local host's name may take to resolve (EHLO, Message-ID). */
+#define LOCAL_FQDN_WAIT_MS 5000
 
 static void out_of_memory(void)
 {
@@ -150,16 +155,42 @@ char *strbuf_detach(struct strbuf *b, size_t *len)
     return p;
 }
 
+char *home_dir(void)
+{
+    const char *h = getenv("HOME");
+    struct passwd *pw;
+
+    if (h != NULL && h[0] == '/')
+        return xstrdup(h);
+    pw = getpwuid(getuid());
+    if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
+        return xstrdup(pw->pw_dir);
+    return NULL;
+}
+
+char *home_path(const char *rel)
+{
+    char *home = home_dir();
+    char *path;
+
+    /* "/" + "/x" would be "//x" */
+    if (home == NULL || strcmp(home, "/") == 0)
+        path = xasprintf("/%s", rel);
+    else
+        path = xasprintf("%s/%s", home, rel);
+    free(home);
+    return path;
+}
+
 char *path_expand_tilde(const char *path)
 {
-    const char *home;
-
     if (path[0] != '~' || (path[1] != '\0' && path[1] != '/'))
         return xstrdup(path);
-    home = getenv("HOME");
-    if (home == NULL || home[0] == '\0')
-        home = "/";
-    return xasprintf("%s%s", home, path + 1);
+    if (path[1] == '\0') {
+        char *home = home_dir();
+        return home ? home : xstrdup("/");
+    }
+    return home_path(path + 2);
 }
 
 int mkdir_p(const char *path, int mode)
@@ -239,10 +270,42 @@ const char *local_fqdn(void)
         return name;
     memset(&hints, 0, sizeof hints);
     hints.ai_flags = AI_CANONNAME;
-    if (getaddrinfo(name, NULL, &hints, &res) == 0 && res && res->ai_canonname
+    /* bounded: a resolver that does not answer costs LOCAL_FQDN_WAIT_MS */
+    if (resolve_bounded(name, NULL, &hints, LOCAL_FQDN_WAIT_MS, &res) == 0 && res
+            && res->ai_canonname
             && strchr(res->ai_canonname, '.') != NULL)
         snprintf(name, sizeof name, "%s", res->ai_canonname);
     if (res)
         freeaddrinfo(res);
     return name;
+}
+
+int write_full(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+bool is_hex_name(const char *s, size_t len, bool upper)
+{
+    char a = upper ? 'A' : 'a', f = upper ? 'F' : 'f';
+    size_t i;
+
+    for (i = 0; s[i]; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= a && s[i] <= f)))
+            return false;
+    return i == len;
 }

@@ -29,14 +29,30 @@ void strbuf_free(struct strbuf *b);
 /* Hands the data to the caller and leaves b empty. */
 char *strbuf_detach(struct strbuf *b, size_t *len);
 
-/* "~" and "~/x" become $HOME and $HOME/x; anything else is copied. */
+/* The user's home directory: $HOME when it is an absolute path, else the
+ * password database's entry; NULL when neither is known. Caller frees. */
+char *home_dir(void);
+
+/* rel under the home directory ("/" + rel when it is unknown). Caller frees. */
+char *home_path(const char *rel);
+
+/* "~" and "~/x" become home_path("") and home_path("x"); anything else is
+ * copied. */
 char *path_expand_tilde(const char *path);
 
 /* mkdir -p with mode for each created component. Returns 0 or -1 (errno). */
 int mkdir_p(const char *path, int mode);
 
+/* Writes all n bytes, retrying short writes and EINTR. 0, or -1 with errno
+ * (ENOSPC, EIO, ...) for the caller to report. */
+int write_full(int fd, const void *p, size_t n);
+
 /* True if s has a byte < 0x20 (other than none allowed) or 0x7f. */
 bool has_control_chars(const char *s);
+
+/* True if s is exactly len hex digits, all upper case (upper) or all lower
+ * case: the file names of queue entries and of incoming/ drops. */
+bool is_hex_name(const char *s, size_t len, bool upper);
 
 /* ASCII case-insensitive helpers that do not depend on the locale. */
 int ascii_strcasecmp(const char *a, const char *b);

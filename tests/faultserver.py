@@ -35,7 +35,9 @@ receive between DATA and the final dot, lines joined with CRLF), size
 removed, as RFC 1870 counts them).
 
 Actions: reply TEXT (\\r\\n escapes allowed; CRLF added), raw TEXT (exact),
-drop, stall, split TEXT (one byte per write), flood BYTES, long N (a reply
+drop, stall, split TEXT (one byte per write), drip SECONDS TEXT (one byte
+every SECONDS: each line within the client's timeout, the whole reply not),
+flood BYTES, long N (a reply
 line of N bytes), inject TEXT (the normal reply plus TEXT in the same write).
 Stages: greeting EHLO HELO LHLO STARTTLS AUTH AUTH2 MAIL RCPT DATA BDAT EOD
 RSET QUIT (EOD: the reply to the final dot or to BDAT LAST); AUTH2 is the answer to the client's next AUTH line (a SASL response).
@@ -143,6 +145,14 @@ class Server:
             for byte in unescape(text) + b"\r\n":
                 self.send(bytes([byte]))
                 time.sleep(0.002)
+        elif verb == "drip":
+            pause, _, text = text.partition(" ")
+            try:
+                for byte in unescape(text) + b"\r\n":
+                    self.send(bytes([byte]))
+                    time.sleep(float(pause))
+            except OSError:
+                return False    # the client gave up, as it should
         elif verb == "long":
             try:
                 self.send(b"250 " + b"x" * int(text) + b"\r\n")

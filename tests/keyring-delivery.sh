@@ -102,7 +102,8 @@ fi
 if [ ! -e /dev/log ] && [ "$(id -u)" = 0 ]; then
     SYSLOG_SOCK=/dev/log
     python3 "$top_srcdir/tests/lib/syslog-sink.py" /dev/log "$T/syslog" "$T/syslog.pid" &
-    for _i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/syslog.pid" ] && break; sleep 0.2; done
+    # a loaded machine (make -j2 distcheck) can take seconds to start python
+    for _i in $(seq 1 100); do [ -s "$T/syslog.pid" ] && break; sleep 0.2; done
 fi
 conf cmd "password_command = cat '$T/pass'" 'auth = plain'
 send cmd cmd@example.net --debug -v

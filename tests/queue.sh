@@ -75,7 +75,10 @@ like "$(printf '%s\n' "$out" | sed -n 2p)" \
      "^$ID1      [ 0-9]{3} [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}  s@example.org$" \
      "mailq entry line: ID, size, arrival, sender"
 like "$(printf '%s\n' "$out" | sed -n 3p)" '^\(.*\)$' "mailq: the last error in parentheses"
-is "$(printf '%s\n' "$out" | sed -n 4p)" \
+like "$(printf '%s\n' "$out" | sed -n 4p)" \
+     '^\(next attempt: [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}\)$' \
+     "mailq: the next attempt in parentheses"
+is "$(printf '%s\n' "$out" | sed -n 5p)" \
    "                                         r@example.net" "mailq: the recipient, indented"
 is "$(printf '%s\n' "$out" | sed -n '$p')" "-- 1 Kbytes in 1 Request." "mailq trailer"
 
@@ -121,22 +124,53 @@ ok "$([ -f "$Q/failed/$FID" ]; echo $?)" "failed/$FID exists"
 like "$(grep '^last-error:' "$Q/failed/$FID")" "550 5.1.1" "with the reason"
 like "$(cat "$T/log")" "failed=$FID" "log line failed=ID"
 
+# ------------------------------------------------------- failed/ is part of the queue
+out=$(mailq)
+like "$out" "^Failed mail, kept in $Q/failed " "mailq: failed/ under its own heading"
+like "$out" "^$FID +[0-9]+ " "mailq: the failed message listed"
+like "$out" "^\(.*550 5\.1\.1" "mailq: with its reason"
+is "$(printf '%s\n' "$out" | sed -n '$p')" "-- 1 Kbytes in 1 Failed request." "mailq: the failed trailer"
+"$MAILOUT" -C "$T/c.ini" -qI "$FID" 2>"$T/qi.err"
+is "$?" 69 "-qI on a failed ID: exit 69"
+like "$(cat "$T/qi.err")" "$FID is in failed/.*--requeue $FID" "  and it says to requeue it first"
+"$MAILOUT" -C "$T/c.ini" --requeue 0000000FFF 2>"$T/rq.err"
+is "$?" 66 "--requeue of an unknown ID: exit 66"
+
 # ------------------------------------------------------------------- -q
 mode ok
-flush
-is "$?" 0 "-q exits 0"
-is "$(count refused)" 0 "-q respects the back-off: nothing sent yet"
+flush --queue-due -v 2>"$T/due.err"
+is "$?" 0 "--queue-due exits 0"
+is "$(count refused)" 0 "--queue-due respects the back-off: nothing sent yet"
+like "$(cat "$T/due.err")" "nothing to do: no queued message is due yet" "  and -v says so"
 c0=$(conns)
-flush --queue-force
-is "$?" 0 "-q --queue-force exits 0"
+flush -v 2>"$T/q.err"
+is "$?" 0 "-q exits 0"
 for s in refused dnsfail 421 451rcpt dropbody dropdot; do
-    is "$(count "$s")" 1 "$s delivered exactly once"
+    is "$(count "$s")" 1 "-q tries every message now: $s delivered exactly once"
 done
+is "$(grep -c ': delivered' "$T/q.err")" 6 "-q -v: one line per message delivered"
 is "$(nqueued)" 0 "queue empty after the flush"
 is "$(( $(conns) - c0 ))" 1 "one connection for the whole account"
 like "$(cat "$T/log")" "delivered=$ID1" "log line delivered=ID"
-flush --queue-force
+flush -v 2>"$T/q.err"
 is "$(count refused)" 1 "a second -q sends nothing again"
+like "$(cat "$T/q.err")" "nothing to do: the queue is empty" "  and -v says there was nothing to do"
+
+# --requeue: the 550 message back, the server now takes it
+"$MAILOUT" -C "$T/c.ini" --requeue "$FID" 2>"$T/rq.err"
+is "$?" 0 "--requeue exits 0"
+like "$(cat "$T/rq.err")" "$FID is queued again as [0-9A-F]{10}" "  and says so"
+ok "$([ ! -f "$Q/failed/$FID" ] && [ "$(nqueued)" -eq 1 ]; echo $?)" "  out of failed/, into the queue"
+like "$(cat "$T/log")" "requeued=" "  log line requeued=ID"
+flush --queue-due
+is "$(count refused550)" 1 "a requeued message is due at once"
+mode 550rcpt
+send deleted-failed
+DF=$(sed -n 's/.*failed\/ as \([0-9A-F]*\).*/\1/p' "$T/err")
+mode ok
+"$MAILOUT" -C "$T/c.ini" --queue-delete "$DF"
+is "$?" 0 "--queue-delete of a failed message"
+ok "$([ ! -f "$Q/failed/$DF" ]; echo $?)" "  removes it from failed/"
 
 # -qI and --queue-delete
 mkconf "$DEAD"
@@ -306,5 +340,61 @@ printf 'Subject: x\n\nhi\n' | "$MAILOUT" -C "$T/unqueueable.ini" b@example.org 2
 is "$?" 75 "temporary failure and the queue cannot be written: exit 75, the caller keeps the message"
 is "$(wc -l <"$T/unq.err")" 1 "  one line of error"
 like "$(cat "$T/unq.err")" 'Connection refused; and it cannot be queued: .*not-a-dir' "  naming both failures"
+
+# ------------------------------------------ a NUL byte in a queue file's envelope
+# Every command that reads the queue used to die on it (SIGSEGV): now it goes
+# to corrupt/ and the rest flows.
+mkconf "$DEAD"
+send beside-nul; BN=$(qid)
+printf 'mailout-queue 1\nid: 0000000DDD\nacc\000ount: t\nsender: a@b\n\nSubject: x\n\nbody\n' >"$Q/0000000DDD"
+printf 'mailout-queue 1\nid: 0000000EEE\n\000\n\nx\n' >"$Q/0000000EEE"
+chmod 600 "$Q/0000000DDD" "$Q/0000000EEE"
+mailq >"$T/nul.out" 2>"$T/nul.err"
+is "$?" 0 "NUL in an envelope: mailq exits 0"
+like "$(cat "$T/nul.err")" "0000000DDD: damaged queue file: a NUL byte" "  and names the damaged file"
+like "$(cat "$T/nul.out")" "^$BN " "  and lists the sound entry"
+mkconf "$PORT"
+ls "$Q/tmp" >"$T/tmp.before"
+send after-nul
+is "$?" 0 "NUL in an envelope: a new message is still sent (exit 0)"
+is "$(count after-nul)" 1 "  and arrives"
+is "$(ls "$Q/tmp")" "$(cat "$T/tmp.before")" "  nothing new is left in tmp/"
+flush 2>"$T/nul.err"
+is "$?" 0 "NUL in an envelope: -q exits 0"
+for id in 0000000DDD 0000000EEE; do
+    ok "$([ -f "$Q/corrupt/$id" ] && [ ! -f "$Q/$id" ]; echo $?)" "  $id moved to corrupt/"
+done
+is "$(count beside-nul)" 1 "  the sound entry beside it was delivered"
+
+# --------------------------------------------------- $XDG_STATE_HOME
+# A user without queue_dir: --version and a queued send both use
+# $XDG_STATE_HOME/mailout/queue (root has its own, SPOOLDIR/queue).
+xdg_run() {    # xdg_run ARGS...: mailout as a user, XDG_STATE_HOME=$X/state
+    if [ "$(id -u)" -eq 0 ]; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups \
+            env HOME=/nonexistent XDG_STATE_HOME="$X/state" "$MAILOUT" -C "$X/c.ini" "$@"
+    else
+        env XDG_STATE_HOME="$X/state" "$MAILOUT" -C "$X/c.ini" "$@"
+    fi
+}
+if [ "$(id -u)" -ne 0 ] || command -v setpriv >/dev/null; then
+    X=$(mktemp -d /tmp/mailout-xdg.XXXXXX); chmod 755 "$X"; mkdir -m 700 "$X/state"
+    [ "$(id -u)" -eq 0 ] && chown 65534:65534 "$X/state"
+    printf '[account t]\nhost = 127.0.0.1\nport = %s\nfrom = s@example.org\ntls = off\nauth = off\n' \
+        "$DEAD" >"$X/c.ini"
+    chmod 644 "$X/c.ini"
+    like "$(xdg_run --version)" "^Queue directory: $X/state/mailout/queue$" \
+         "XDG_STATE_HOME: --version names \$XDG_STATE_HOME/mailout/queue"
+    printf 'Subject: xdg\n\nhi\n' | xdg_run r@example.net 2>"$T/xdg.err"
+    is "$?" 0 "XDG_STATE_HOME: a temporary failure is queued (exit 0)"
+    xid=$(sed -n 's/^mailout: queued as \([0-9A-F]*\):.*/\1/p' "$T/xdg.err")
+    ok "$([ -n "$xid" ] && [ -f "$X/state/mailout/queue/$xid" ]; echo $?)" \
+       "  into \$XDG_STATE_HOME/mailout/queue"
+    rm -rf "$X"
+else
+    ok 0 "# SKIP needs setpriv to run as a user"
+    ok 0 "# SKIP needs setpriv to run as a user"
+    ok 0 "# SKIP needs setpriv to run as a user"
+fi
 
 done_testing

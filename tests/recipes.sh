@@ -41,10 +41,10 @@ chmod 600 "$T/example.ini"
 "$MAILOUT" -C "$T/example.ini" --dry-run rcpt@example.net < /dev/null > "$T/example.out" 2>&1
 ok $? "mailout.ini.example: --dry-run accepts it"
 sed 's/^/#   /' "$T/example.out" | head -n 5
-keys=$(sed -n '/^static const struct keydef [a-z_]*keys\[\] = {/,/^};/p' "$top_srcdir/src/conf.c" \
+keys=$(sed -n '/^static const struct keydef [a-z_]*keys\[\] = {/,/^};/p' "$top_srcdir/src/conf_keys.c" \
        | sed -n 's/^ *{ "\([a-z0-9_]*\)".*/\1/p')
 [ -n "$keys" ]
-ok $? "the parser's keys were found in src/conf.c"
+ok $? "the parser's keys were found in src/conf_keys.c"
 missing=
 for k in $keys; do
     grep -Eq "^;? ?$k =" "$EX" || missing="$missing $k"

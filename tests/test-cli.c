@@ -195,7 +195,17 @@ static void test_queue(void)
     BAD("bad queue ID '../x' for --queue-delete; see mailout --help",
         "sendmail", "--queue-delete", "../x");
     BAD("option -q needs a value; see mailout --help", "sendmail", "-qI");
-    BAD("option --queue-force needs -q; see mailout --help", "sendmail", "--queue-force", "a@b");
+    OK("sendmail", "--queue-force");
+    ok(c.mode == CLI_FLUSH_QUEUE && c.queue_force, "--queue-force alone: the same as -q");
+    OK("sendmail", "--queue-due");
+    ok(c.mode == CLI_FLUSH_QUEUE && c.queue_due && !c.queue_force, "--queue-due: a queue run");
+    OK("sendmail", "--requeue", "ABC123");
+    ok(c.mode == CLI_REQUEUE && strcmp(c.queue_id, "ABC123") == 0, "--requeue ID");
+    BAD("bad queue ID '../x' for --requeue; see mailout --help", "sendmail", "--requeue", "../x");
+    BAD("--queue-due tries only the messages that are due; it cannot be combined with --queue-force or -qI; see mailout --help",
+        "sendmail", "--queue-due", "--queue-force");
+    BAD("option --queue-force conflicts with an earlier mode option; see mailout --help",
+        "sendmail", "--queue-delete", "ABC123", "--queue-force");
 }
 
 static void test_ignored(void)

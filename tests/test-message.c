@@ -161,7 +161,7 @@ static void test_accounting(void)
 
     is_int(intake(in, sizeof in - 1, false, &msg, &err), 0, "accounting input read");
     is_int(msg.body_size, 7, "body_size counts LF form");
-    is_int(msg.body_lines, 3, "body_lines");
+    is_int(msg.body_crlf_extra, 3, "body_crlf_extra");
     is_int(msg.body_offset, 0, "body_offset 0");
     ok(msg.has_8bit, "has_8bit from the body");
     ok(!msg.has_long_lines, "no long line");

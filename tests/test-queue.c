@@ -11,6 +11,7 @@
 #include "util.h"
 #include "queue.h"
 #include "queuerun.h"
+#include "queueadmin.h"
 #include "tap.h"
 
 static char qdir[256];
@@ -63,7 +64,7 @@ static void make_message(struct message *m, const char *headers, const char *bod
         abort();
     m->body_size = strlen(body);
     for (const char *p = body; *p; p++)
-        m->body_lines += *p == '\n';
+        m->body_crlf_extra += *p == '\n';
     if (header_block_parse(headers, strlen(headers), &m->headers, &err) != 0)
         diag("header_block_parse: %s", err.msg);
 }
@@ -175,7 +176,7 @@ static void test_round_trip(char id[QUEUE_ID_LEN + 1])
     is_int(e.next_try, 1000, "next-try");
     is_str(e.last_error, "451 4.3.0 try  later", "last error");
     is_int(e.body_size, strlen(body), "body size");
-    is_int(e.body_lines, 3, "body lines");
+    is_int(e.body_crlf_extra, 3, "body lines");
     ok(e.has_8bit && !e.has_long_lines, "flags");
     is_int(e.size, strlen(hdr) + 3 + 2 + strlen(body) + 3, "size counts CRLF");
     is_int(queue_entry_message(fd, &e, &back, &err), 0, "queue_entry_message");

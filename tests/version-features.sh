@@ -22,4 +22,12 @@ if grep -q '^#define HAVE_LIBIDN2 1' "${top_builddir:-.}/config.h" 2>/dev/null; 
 else
     like "$out" '^IDNA A-labels .*: no ' "IDNA: built without libidn2"
 fi
+if grep -q '^#define HAVE_LIBCURL 1' "${top_builddir:-.}/config.h" 2>/dev/null; then
+    like "$out" '^OAuth 2 \(built in\): .*libcurl [0-9.]+, loaded when needed' "OAuth 2: libcurl is loaded when needed"
+    # libcurl brings some twenty libraries: a send that does not use the
+    # built-in OAuth 2 must not map them (dlopen in https.c)
+    if command -v readelf >/dev/null 2>&1; then
+        unlike "$(readelf -d "$MAILOUT" 2>&1)" 'NEEDED.*libcurl' "the program is not linked against libcurl"
+    fi
+fi
 done_testing

@@ -1,0 +1,157 @@
+/* delivery.c - one message to the account's server and its log line, the
+ * retry rule, and keeping a failed first attempt in the queue. */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "i18n.h"
+#include "util.h"
+#include "log.h"
+#include "sasl.h"
+#include "secrets.h"
+#include "delivery.h"
+#include "oauth2.h"
+
+enum delivery_fate delivery_fate(int code, enum delivery_stage stage, bool queued)
+{
+    if (stage == STAGE_QUEUE_FILE)      /* an OS error now is retried */
+        return code == EX_DATAERR ? FATE_CORRUPT : FATE_RETRY;
+    if (queued) {
+        /* its caller was told "accepted": only the server's last word on
+         * this message ends it; a refused password or a keyring that is
+         * not there may be fixed before the next try (as Postfix does) */
+        return stage == STAGE_MESSAGE && code == EX_UNAVAILABLE ? FATE_FAILED
+                                                                : FATE_RETRY;
+    }
+    /* a first attempt: what the network or the server may mend by itself is
+     * retried; the rest is kept in failed/ and the caller gets the exit
+     * code. A failed password source is not retried: the retry runs from a
+     * timer, without the terminal or desktop session it may need. The
+     * built-in OAuth 2 token is: its endpoint may come back, and the user is
+     * told to run --login before the next try. */
+    return code == EX_TEMPFAIL && stage != STAGE_PASSWORD ? FATE_RETRY : FATE_FAILED;
+}
+
+void delivery_init(struct delivery *d, const struct config *cfg,
+                   const struct account *acct, int verbose, bool debug,
+                   bool keep_open)
+{
+    memset(d, 0, sizeof *d);
+    d->cfg = cfg;
+    d->acct = acct;
+    d->verbose = verbose;
+    d->debug = debug;
+    d->keep_open = keep_open;
+}
+
+/* The one place that asks for the account's password. */
+static int get_password(struct delivery *d, struct mo_err *err)
+{
+    const struct account *a = d->acct;
+
+    if (d->password != NULL || !sasl_login_needs_password(a->auth, a->user))
+        return 0;
+    return secret_get_password(a, &d->password, err);
+}
+
+static int open_session(struct delivery *d, enum delivery_stage *stage,
+                        struct mo_err *err)
+{
+    struct smtp_options opt = { .acct = d->acct, .verbose = d->verbose,
+                                .debug = d->debug, .keep_open = d->keep_open };
+
+    *stage = oauth2_applies(d->acct) ? STAGE_TOKEN : STAGE_PASSWORD;
+    if (get_password(d, err) != 0)
+        return -1;
+    *stage = STAGE_SESSION;
+    opt.password = d->password;
+    if (smtp_session_open(&d->s, &opt, err) != 0) {
+        d->s = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void log_attempt(const struct delivery *d, const struct envelope *env,
+                        const struct message *msg, const struct smtp_result *res,
+                        int exitcode)
+{
+    struct log_record r = {
+        .host = d->acct->host, .tls = res->tls, .auth = res->auth,
+        .user = d->acct->user, .uid_name = env->submitter, .from = env->sender,
+        .rcpts = (const char *const *)env->rcpts, .n_rcpts = env->n_rcpts,
+        .mailsize = message_wire_size(msg),
+        .smtpstatus = res->reply_code,
+        .smtpmsg = res->reply[0] ? res->reply : NULL, .exitcode = exitcode,
+    };
+    log_delivery(d->cfg, &r);
+}
+
+/* A failure the next message would meet too (the session cannot be had,
+ * authentication, the protocol): later sends report it without trying. */
+static void mark_broken(struct delivery *d, enum delivery_stage stage,
+                        const struct mo_err *err)
+{
+    if (stage != STAGE_MESSAGE
+        || (err->code != EX_TEMPFAIL && err->code != EX_UNAVAILABLE)) {
+        d->broken = true;
+        d->broken_stage = stage;
+        d->broken_err = *err;
+    }
+}
+
+int delivery_send(struct delivery *d, const struct envelope *env,
+                  const struct message *msg, struct smtp_result *res,
+                  enum delivery_stage *stage, struct mo_err *err)
+{
+    int rc;
+
+    *stage = d->broken ? d->broken_stage : STAGE_PASSWORD;
+    if (d->broken) {
+        *err = d->broken_err;
+        return -1;
+    }
+    rc = d->s == NULL ? open_session(d, stage, err) : 0;
+    if (rc == 0) {
+        *stage = STAGE_MESSAGE;
+        rc = smtp_session_send(d->s, env, msg, res, err);
+    }
+    log_attempt(d, env, msg, res, rc == 0 ? EX_OK : err->code);
+    if (rc != 0)
+        mark_broken(d, *stage, err);
+    if (d->s != NULL && !smtp_session_usable(d->s)) {
+        smtp_session_close(d->s);
+        d->s = NULL;
+    }
+    return rc;
+}
+
+void delivery_end(struct delivery *d)
+{
+    smtp_session_close(d->s);
+    d->s = NULL;
+    secret_free(d->password);
+    d->password = NULL;
+}
+
+int delivery_keep(const struct config *cfg, const struct account *acct,
+                  const struct envelope *env, const struct message *msg,
+                  const struct mo_err *failure, enum delivery_stage stage,
+                  char id[QUEUE_ID_LEN + 1], struct mo_err *err)
+{
+    enum delivery_fate fate = delivery_fate(failure->code, stage, false);
+    bool retry = fate == FATE_RETRY;
+    char *qdir;
+    int rc;
+
+    if (!acct->queue)
+        return 1;
+    qdir = queue_dir_path(cfg);
+    rc = queue_write_new(qdir, retry ? NULL : "failed", acct->name, env, msg,
+                         failure->msg, 1, retry ? time(NULL) + queue_backoff(1) : 0,
+                         id, err);
+    if (rc == 0)
+        log_queue_event(cfg, retry ? "queued" : "failed", id, failure->msg);
+    free(qdir);
+    return rc;
+}

@@ -1,0 +1,77 @@
+/* delivery.h - one message to the account's server and its log line, the
+ * same for the first attempt and the queue; the retry rule that says what
+ * becomes of a failure; keeping a failed first attempt in the queue. */
+#ifndef MAILOUT_DELIVERY_H
+#define MAILOUT_DELIVERY_H
+
+#include <stdbool.h>
+#include "err.h"
+#include "conf.h"
+#include "envelope.h"
+#include "message.h"
+#include "smtp.h"
+#include "queue.h"
+
+/* Where an attempt failed. */
+enum delivery_stage {
+    STAGE_QUEUE_FILE,           /* reading the queued message */
+    STAGE_PASSWORD,             /* the account's password source */
+    STAGE_TOKEN,                /* the built-in OAuth 2 token: its endpoint may
+                                 * come back, a --login may come first */
+    STAGE_SESSION,              /* connection, TLS, EHLO */
+    STAGE_MESSAGE,              /* AUTH (pipelined with it), MAIL, RCPT, data */
+};
+
+/* A session to one account, opened by the first delivery_send and reused by
+ * the next ones (the queue sends several messages over it). */
+struct delivery {
+    const struct config *cfg;
+    const struct account *acct;
+    int verbose;
+    bool debug;
+    bool keep_open;             /* more mail follows: no QUIT after a message */
+    struct smtp_session *s;     /* NULL: not open, or closed when it became
+                                 * unusable */
+    char *password;
+    bool broken;                /* a failure that the next message would meet
+                                 * too: later sends fail at once with it */
+    enum delivery_stage broken_stage;
+    struct mo_err broken_err;
+};
+
+/* What becomes of a message after a failed attempt: the retry rule,
+ * mailout(1) section QUEUE, "What is retried". */
+enum delivery_fate {
+    FATE_RETRY,                 /* queued, or stays queued, for a later try */
+    FATE_FAILED,                /* kept in failed/ with the reason */
+    FATE_CORRUPT,               /* not a queue file: corrupt/ */
+};
+
+/* The retry rule. queued: the message was in the queue already (its caller
+ * was told it was accepted), rather than a first attempt. */
+enum delivery_fate delivery_fate(int code, enum delivery_stage stage, bool queued);
+
+void delivery_init(struct delivery *d, const struct config *cfg,
+                   const struct account *acct, int verbose, bool debug,
+                   bool keep_open);
+
+/* Sends msg (opening the session first when needed) and logs the delivery
+ * line. 0 when the server took it; else -1 with err and *stage. res is the
+ * caller's (its delivered flags set up by the caller). */
+int delivery_send(struct delivery *d, const struct envelope *env,
+                  const struct message *msg, struct smtp_result *res,
+                  enum delivery_stage *stage, struct mo_err *err);
+
+/* Closes the session and wipes the password. */
+void delivery_end(struct delivery *d);
+
+/* A failed first attempt (failure: why) with the account's queue on: by the
+ * retry rule, the message is queued (FATE_RETRY) or kept in failed/
+ * (FATE_FAILED), id filled, 0 returned; -1 with err when the queue could not
+ * take it. Returns 1 and keeps nothing when the account's queue is off. */
+int delivery_keep(const struct config *cfg, const struct account *acct,
+                  const struct envelope *env, const struct message *msg,
+                  const struct mo_err *failure, enum delivery_stage stage,
+                  char id[QUEUE_ID_LEN + 1], struct mo_err *err);
+
+#endif

@@ -1,0 +1,275 @@
+/* incoming.c - root's queue run picks up SPOOLDIR/incoming/UID/NAME, the
+ * entries mailout-submit wrote for local users. Everything in there was
+ * written by an untrusted caller: each entry is opened without following
+ * links, checked like a damaged queue file, parsed with the bounded rules
+ * of dropfile.c, and only then resolved through the system configuration. */
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "i18n.h"
+#include "util.h"
+#include "cli.h"
+#include "envelope.h"
+#include "prepare.h"
+#include "queue.h"
+#include "log.h"
+#include "dropfile.h"
+#include "incoming.h"
+
+#define INCOMING SPOOLDIR "/incoming"
+#define STALE_TMP (24 * 60 * 60)    /* a helper killed mid-write left it */
+
+struct pickup {
+    const struct config *cfg;
+    FILE *report;
+    char *qdir;
+    gid_t gid;                      /* the mailout group */
+    int queued;
+};
+
+/* Moves a refused entry aside (qdir/corrupt/incoming-UID-NAME) and says why. */
+static void refuse(struct pickup *p, int dir, unsigned long uid, const char *name,
+                   const char *uid_name, const char *why)
+{
+    char *where = xasprintf("%s/corrupt", p->qdir);
+    char *to = xasprintf("%s/incoming-%lu-%.64s", where, uid, name);
+    char *id = xasprintf("incoming/%lu/%.64s", uid, name);
+    bool moved = mkdir_p(where, 0700) == 0 && renameat(dir, name, AT_FDCWD, to) == 0;
+
+    fprintf(p->report, _("mailout: %s refused: %s; %s\n"), id, why,
+            moved ? _("moved to the queue's corrupt/") : _("left where it is"));
+    log_queue_event_uid(p->cfg, "refused", id, uid_name, why);
+    free(where);
+    free(to);
+    free(id);
+}
+
+/* The checks of a file that an untrusted user may have prepared. */
+static int check_file(const struct pickup *p, const struct stat *st,
+                      unsigned long uid, struct mo_err *err)
+{
+    if (!S_ISREG(st->st_mode))
+        return mo_err_set(err, EX_DATAERR, "%s", _("not a regular file"));
+    if (st->st_uid != uid)
+        return mo_err_set(err, EX_DATAERR, _("owned by uid %lu, not %lu"),
+                          (unsigned long)st->st_uid, uid);
+    if (st->st_gid != p->gid)
+        return mo_err_set(err, EX_DATAERR, "%s", _("its group is not mailout"));
+    if ((st->st_mode & 07777) != 0600)
+        return mo_err_set(err, EX_DATAERR, _("mode %04o, not 0600"),
+                          (unsigned)(st->st_mode & 07777));
+    if (st->st_nlink != 1)
+        return mo_err_set(err, EX_DATAERR, "%s", _("it has more than one link"));
+    if (st->st_size > p->cfg->message_size_limit + DROP_ENVELOPE_MAX)
+        return mo_err_set(err, EX_DATAERR, _("larger than message_size_limit (%ld bytes)"),
+                          p->cfg->message_size_limit);
+    return 0;
+}
+
+static int read_envelope(int fd, const struct stat *st, long limit,
+                         struct drop_envelope *d, off_t *body, struct mo_err *err)
+{
+    char *buf = xmalloc(DROP_ENVELOPE_MAX);
+    ssize_t n = pread(fd, buf, DROP_ENVELOPE_MAX, 0);
+    size_t off = 0;
+    int rc;
+
+    if (n < 0) {
+        free(buf);
+        return mo_err_set(err, EX_IOERR, "%s", strerror(errno));
+    }
+    rc = drop_parse(buf, (size_t)n, d, &off, err);
+    free(buf);
+    if (rc != 0)
+        return -1;
+    *body = (off_t)off;
+    if (st->st_size - *body > limit)
+        return mo_err_set(err, EX_DATAERR, _("the message is larger than message_size_limit (%ld bytes)"),
+                          limit);
+    return 0;
+}
+
+/* The caller's command line, as the main program would have parsed it. */
+static void as_cli(const struct drop_envelope *d, struct cli *cli)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->mode = CLI_DELIVER;
+    cli->progname = "mailout-submit";
+    cli->read_recipients = d->read_recipients;
+    cli->ignore_dots = true;
+    cli->sender = d->sender;
+    cli->full_name = d->full_name;
+    cli->dsn_notify = d->notify;
+    cli->dsn_ret = d->ret;
+    cli->dsn_envid = d->envid;
+    cli->recipients = d->rcpts;
+    cli->n_recipients = d->n_rcpts;
+}
+
+/* The pipeline of a local submission, ending in the queue instead of SMTP. */
+static int enqueue(struct pickup *p, int fd, off_t body, const struct drop_envelope *d,
+                   char id[QUEUE_ID_LEN + 1], struct mo_err *err)
+{
+    struct message msg;
+    struct envelope env;
+    struct cli cli;
+    const struct account *acct;
+    int rc = -1;
+
+    memset(&msg, 0, sizeof msg);
+    memset(&env, 0, sizeof env);
+    msg.body_fd = -1;
+    as_cli(d, &cli);
+    if (lseek(fd, body, SEEK_SET) != body) {
+        mo_err_set(err, EX_IOERR, _("cannot read the entry: %s"), strerror(errno));
+        goto out;
+    }
+    if (message_read(fd, true, queue_spool_dir(p->cfg), &msg, err) != 0
+            || prepare_message(&cli, p->cfg, &msg, &env, &acct, err) != 0)
+        goto out;
+    env.submitter = xstrdup(d->user);
+    rc = queue_write_new(p->qdir, NULL, acct->name, &env, &msg, "", 0, time(NULL), id, err);
+out:
+    envelope_free(&env);
+    message_free(&msg);
+    return rc;
+}
+
+/* Errors of this machine, not of the entry: disk full, I/O, out of memory. */
+static bool for_now(int code)
+{
+    return code == EX_IOERR || code == EX_CANTCREAT || code == EX_OSERR
+        || code == EX_TEMPFAIL || code == EX_SOFTWARE;
+}
+
+static void take_entry(struct pickup *p, int dir, unsigned long uid, const char *name)
+{
+    struct passwd *pw = getpwuid((uid_t)uid);
+    const char *uname = pw && pw->pw_name ? pw->pw_name : NULL;
+    struct drop_envelope d;
+    struct mo_err err = { 0, "" };
+    char id[QUEUE_ID_LEN + 1];
+    struct stat st;
+    off_t body = 0;
+    int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    memset(&d, 0, sizeof d);
+    if (fd < 0)
+        mo_err_set(&err, EX_DATAERR, "%s", errno == ELOOP ? _("a symbolic link") : strerror(errno));
+    else if (fstat(fd, &st) != 0 || check_file(p, &st, uid, &err) != 0
+             || read_envelope(fd, &st, p->cfg->message_size_limit, &d, &body, &err) != 0)
+        ;
+    else if (d.uid != uid || uname == NULL || strcmp(d.user, uname) != 0)
+        mo_err_set(&err, EX_DATAERR, _("it claims to come from %.64s (uid %lu)"), d.user, d.uid);
+    else if (enqueue(p, fd, body, &d, id, &err) == 0) {
+        unlinkat(dir, name, 0);
+        p->queued++;
+        log_queue_event_uid(p->cfg, "queued", id, uname, NULL);
+    } else if (for_now(err.code)) {
+        /* the entry is sound: the next run tries again */
+        fprintf(p->report, _("mailout: incoming/%lu/%s stays for the next run: %s\n"),
+                uid, name, err.msg);
+        err.code = 0;
+    }
+    if (err.code != 0)
+        refuse(p, dir, uid, name, uname, err.msg);
+    if (fd >= 0)
+        close(fd);
+    drop_free(&d);
+}
+
+/* A temporary file older than a day was left by a helper that died. */
+static void reap_tmp(int dir, const char *name)
+{
+    struct stat st;
+
+    if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+            && st.st_mtime < time(NULL) - STALE_TMP)
+        unlinkat(dir, name, 0);
+}
+
+static bool uid_name(const char *s, unsigned long *uid)
+{
+    char *end;
+
+    if (s[0] < '0' || s[0] > '9' || strlen(s) > 10)
+        return false;
+    *uid = strtoul(s, &end, 10);
+    return *end == '\0';
+}
+
+/* One user's directory: it must be theirs and closed to everybody else. */
+static void take_user(struct pickup *p, int in, const char *name)
+{
+    unsigned long uid;
+    struct stat st;
+    struct dirent *de;
+    DIR *dp;
+    int fd;
+
+    if (!uid_name(name, &uid)) {
+        refuse(p, in, 0, name, NULL, _("not a user's directory"));
+        return;
+    }
+    fd = openat(in, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != uid || (st.st_mode & 07777) != 0700) {
+        if (fd >= 0)
+            close(fd);
+        refuse(p, in, uid, name, NULL, _("a user's directory must be a directory of that uid, mode 0700"));
+        return;
+    }
+    if ((dp = fdopendir(fd)) == NULL) {
+        close(fd);
+        return;
+    }
+    while ((de = readdir(dp)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (strncmp(de->d_name, ".tmp-", 5) == 0)
+            reap_tmp(dirfd(dp), de->d_name);
+        else if (!drop_name_valid(de->d_name))
+            refuse(p, dirfd(dp), uid, de->d_name, NULL, _("not an entry name"));
+        else
+            take_entry(p, dirfd(dp), uid, de->d_name);
+    }
+    closedir(dp);
+}
+
+int incoming_pickup(const struct config *cfg, FILE *report)
+{
+    struct pickup p = { cfg, report, NULL, 0, 0 };
+    struct group *gr = getgrnam("mailout");
+    struct mo_err err;
+    struct dirent *de;
+    DIR *dp;
+    int in;
+
+    if (geteuid() != 0 || gr == NULL)
+        return 0;
+    in = open(INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0 || (dp = fdopendir(in)) == NULL) {
+        if (in >= 0)
+            close(in);
+        return 0;
+    }
+    p.gid = gr->gr_gid;
+    p.qdir = queue_dir_path(cfg);
+    if (queue_prepare(p.qdir, &err) != 0) {
+        fprintf(report, "mailout: %s\n", err.msg);
+    } else {
+        while ((de = readdir(dp)) != NULL)
+            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                take_user(&p, dirfd(dp), de->d_name);
+    }
+    closedir(dp);
+    free(p.qdir);
+    return p.queued;
+}

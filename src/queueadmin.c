@@ -1,0 +1,216 @@
+/* queueadmin.c - what a user does to the queue by hand: mailq (-bp),
+ * --queue-delete and --requeue. */
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "i18n.h"
+#include "util.h"
+#include "log.h"
+#include "queue.h"
+#include "queueadmin.h"
+
+static void format_arrival(time_t t, char *buf, size_t size)
+{
+    /* English names whatever the locale, as Postfix prints them */
+    static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+    static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    struct tm tm;
+
+    if (localtime_r(&t, &tm) == NULL) {
+        snprintf(buf, size, "?");
+        return;
+    }
+    snprintf(buf, size, "%s %s %2d %02d:%02d:%02d", days[tm.tm_wday % 7],
+             months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void print_entry(FILE *out, const struct queue_entry *e, bool locked,
+                        time_t now)
+{
+    char when[32];
+
+    format_arrival(e->arrival, when, sizeof when);
+    fprintf(out, "%-10s%c%8llu %-20.20s %s\n", e->id, locked ? '*' : ' ',
+            (unsigned long long)e->size, when,
+            e->env.sender[0] ? e->env.sender : "MAILER-DAEMON");
+    if (e->last_error[0]) {
+        /* Postfix keeps the line within 79 columns; never cut a UTF-8
+         * sequence in two */
+        size_t n = strlen(e->last_error);
+        if (n > 77) {
+            n = 77;
+            while (n > 0 && ((unsigned char)e->last_error[n] & 0xC0) == 0x80)
+                n--;
+        }
+        fprintf(out, "(%.*s)\n", (int)n, e->last_error);
+    }
+    if (e->next_try > now) {    /* failed/ entries have none */
+        format_arrival(e->next_try, when, sizeof when);
+        fprintf(out, "(next attempt: %s)\n", when);
+    }
+    for (size_t i = 0; i < e->env.n_rcpts; i++)
+        fprintf(out, "%41s%s\n", "", e->env.rcpts[i]);
+    fputc('\n', out);
+}
+
+/* "Mail queue is empty" only when it is: a queue we may not read is an
+ * error, a queue not made yet is empty. */
+static int check_readable(const char *qdir, struct mo_err *err)
+{
+    DIR *d = opendir(qdir);
+
+    if (d == NULL && errno != ENOENT)
+        return mo_err_set(err, EX_NOPERM, _("cannot read the queue directory %s: %s"),
+                          qdir, strerror(errno));
+    if (d)
+        closedir(d);
+    return 0;
+}
+
+/* Lists the entries of dir under head; returns how many. */
+static size_t list_dir(const char *dir, const char *head, const char *tail_unit,
+                       FILE *out, FILE *report_to)
+{
+    struct queue_scan sc;
+    struct queue_entry e;
+    struct mo_err rerr;
+    size_t count = 0;
+    unsigned long long total = 0;
+    time_t now = time(NULL);
+    int rc;
+
+    queue_scan_begin(&sc, dir);
+    while ((rc = queue_scan_next(&sc, &e, &rerr)) != 0) {
+        if (rc < 0) {
+            if (report_to)
+                fprintf(report_to, "mailout: %s: %s\n", sc.id, rerr.msg);
+            continue;
+        }
+        if (count++ == 0)
+            fprintf(out, "%s-Queue ID- --Size-- ----Arrival Time---- -Sender/Recipient-------\n",
+                    head);
+        print_entry(out, &e, queue_is_locked(sc.fd), now);
+        total += e.size;
+        queue_entry_free(&e);
+    }
+    queue_scan_end(&sc);
+    if (count > 0)
+        fprintf(out, "-- %llu Kbytes in %zu %s%s.\n", (total + 1023) / 1024,
+                count, tail_unit, count == 1 ? "" : "s");
+    return count;
+}
+
+int queue_list(const struct config *cfg, FILE *out, FILE *report_to,
+               struct mo_err *err)
+{
+    char *qdir = queue_dir_path(cfg);
+    char *fdir = xasprintf("%s/failed", qdir);
+    char *head;
+
+    if (check_readable(qdir, err) != 0) {
+        free(fdir);
+        free(qdir);
+        return -1;
+    }
+    if (list_dir(qdir, "", "Request", out, report_to) == 0)
+        fprintf(out, "Mail queue is empty\n");
+    head = xasprintf(_("\nFailed mail, kept in %s (mailout --requeue ID sends one again, --queue-delete ID removes it):\n"),
+                     fdir);
+    list_dir(fdir, head, "Failed request", out, report_to);
+    free(head);
+    free(fdir);
+    free(qdir);
+    return 0;
+}
+
+/* Deletes dir/id: 0 done, 1 no such entry there, -1 error. */
+static int delete_in(const struct config *cfg, const char *dir, const char *id,
+                     struct mo_err *err)
+{
+    char *path = xasprintf("%s/%s", dir, id);
+    struct stat st;
+    int fd, rc = -1;
+
+    if (!queue_id_valid(id) || lstat(path, &st) != 0) {
+        rc = 1;
+    } else if ((fd = queue_open_locked(dir, id, err)) == -2) {
+        mo_err_set(err, EX_TEMPFAIL, _("%s is being delivered right now; try again"), id);
+    } else if (fd >= 0) {
+        if (queue_entry_remove(dir, id, err) == 0) {
+            queue_sync_dir(dir);
+            log_queue_event(cfg, "deleted", id, NULL);
+            rc = 0;
+        }
+        close(fd);
+    }
+    free(path);
+    return rc;
+}
+
+int queue_delete(const struct config *cfg, const char *id, struct mo_err *err)
+{
+    char *qdir = queue_dir_path(cfg);
+    char *fdir = xasprintf("%s/failed", qdir);
+    int rc = delete_in(cfg, qdir, id, err);
+
+    if (rc == 1)
+        rc = delete_in(cfg, fdir, id, err);
+    if (rc == 1)
+        rc = mo_err_set(err, EX_NOINPUT, _("no message %s in the queue or in failed/"), id);
+    free(fdir);
+    free(qdir);
+    return rc;
+}
+
+/* Why failed/id cannot be requeued: it is not there. */
+static int not_failed(const char *qdir, const char *id, struct mo_err *err)
+{
+    char *path = xasprintf("%s/%s", qdir, id);
+    struct stat st;
+    bool queued = queue_id_valid(id) && lstat(path, &st) == 0;
+
+    free(path);
+    if (queued)
+        return mo_err_set(err, EX_NOINPUT, _("%s is in the queue, not in failed/: mailout -qI %s tries it now"),
+                          id, id);
+    return mo_err_set(err, EX_NOINPUT, _("no message %s in failed/"), id);
+}
+
+int queue_requeue(const struct config *cfg, const char *id, FILE *report,
+                  struct mo_err *err)
+{
+    char *qdir = queue_dir_path(cfg);
+    char *fdir = xasprintf("%s/failed", qdir);
+    char *path = xasprintf("%s/%s", fdir, id);
+    char newid[QUEUE_ID_LEN + 1];
+    struct queue_entry e;
+    struct stat st;
+    int fd = -1, rc = -1;
+
+    if (!queue_id_valid(id) || lstat(path, &st) != 0)
+        not_failed(qdir, id, err);
+    else if ((fd = queue_open_locked(fdir, id, err)) == -2)
+        mo_err_set(err, EX_TEMPFAIL, _("%s is being handled right now; try again"), id);
+    else if (fd >= 0 && queue_entry_read(fd, &e, err) == 0) {
+        rc = queue_entry_requeue(qdir, id, fd, &e, newid, err);
+        if (rc == 0) {
+            log_queue_event(cfg, "requeued", newid, NULL);
+            if (report)
+                fprintf(report, _("mailout: %s is queued again as %s; mailout -q sends it now\n"),
+                        id, newid);
+        }
+        queue_entry_free(&e);
+    }
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    free(fdir);
+    free(qdir);
+    return rc;
+}
