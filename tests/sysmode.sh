@@ -181,6 +181,34 @@ is "$?" 66 "sendmail with stdin closed as nobody: 66, not an empty message hande
 like "$(cat "$T/out")" "standard input is closed" "  saying why"
 as nobody sh -c 'exec "$0" root <&-' "$SUBMIT" > "$T/out" 2>&1
 is "$?" 66 "helper with stdin closed: 66"
+
+# The helper while it runs (waiting for the message): what it holds open, in
+# its environment and in its memory. It never opened the system file, so the
+# password cannot be there; nobody cannot read the process's environment
+# (a set-group-id process is not dumpable).
+mkfifo "$T/fifo" && chmod 666 "$T/fifo"
+as nobody sh -c 'exec "$0" root < "$1"' "$SUBMIT" "$T/fifo" > "$T/out" 2>&1 &
+exec 9>"$T/fifo"
+pid=
+for _ in $(seq 50); do pid=$(pgrep -u nobody -x mailout-submit) && break; sleep 0.1; done
+ok "$([ -n "$pid" ]; echo $?)" "the helper runs as nobody, waiting for the message (pid $pid)"
+ls -l "/proc/$pid/fd" > "$T/fds" 2>&1
+like "$(cat "$T/fds")" "fifo" "  its open files are readable to root (the test sees them)"
+unlike "$(cat "$T/fds")" "mailout.ini|/queue|\\.netrc" "  it holds no configuration or queue file open"
+as nobody cat "/proc/$pid/environ" > /dev/null 2>&1
+ok $((! $?)) "  nobody cannot read the helper's environment"
+tr '\0' '\n' < "/proc/$pid/environ" | grep -F "$PF_PASS" > "$T/found"
+is "$(cat "$T/found")" "" "  the password is not in its environment"
+if python3 "$top_srcdir/tests/lib/memgrep.py" "$pid" "$PF_PASS" > "$T/mem" 2>&1; then
+    is "$(cat "$T/mem")" "0 matches" "  the password is nowhere in its memory"
+    python3 "$top_srcdir/tests/lib/memgrep.py" "$pid" "$SUBMIT" > "$T/mem" 2>&1
+    unlike "$(cat "$T/mem")" "^0 matches" "  (the scan does find its own path there: $(cat "$T/mem"))"
+else
+    ok 0 "# SKIP cannot read another process's memory here: $(head -n 1 "$T/mem")"
+fi
+kill -TERM "$pid" 2>/dev/null
+exec 9>&-
+wait
 is "$(entries)" "$before" "nothing of that reached incoming/"
 
 # Entries planted as root stand for a caller who got past the helper.
