@@ -215,6 +215,21 @@ static int quoted_pair(struct lexer *lx, const char **pp)
     return 0;
 }
 
+/* The bytes comments and quoted strings treat alike: a quoted-pair, a line
+ * break (folding) and a control character. Moves *pp to the last byte used. */
+static int ctext_special(struct lexer *lx, const char **pp)
+{
+    unsigned char c = (unsigned char)**pp;
+
+    if (c == '\\')
+        return quoted_pair(lx, pp);
+    if (c == '\r' || c == '\n')
+        return skip_line_break(lx, pp);
+    if (is_ctl(c) && c != '\t')
+        return check_ctl(lx, *pp);
+    return 0;
+}
+
 static int skip_comment(struct lexer *lx)
 {
     const char *open = lx->p;
@@ -228,14 +243,8 @@ static int skip_comment(struct lexer *lx)
                 return lex_fail(lx, p, _("comments nested too deeply"));
         } else if (c == ')') {
             depth--;
-        } else if (c == '\\') {
-            if (quoted_pair(lx, &p) != 0)
-                return -1;
-        } else if (c == '\r' || c == '\n') {
-            if (skip_line_break(lx, &p) != 0)
-                return -1;
-        } else if (is_ctl(c) && c != '\t') {
-            return check_ctl(lx, p);
+        } else if (ctext_special(lx, &p) != 0) {
+            return -1;
         }
         p++;
     } while (depth > 0 && p < lx->end);
@@ -300,21 +309,13 @@ static int lex_delimited(struct lexer *lx, struct tok *t, char close)
     const char *p = lx->p + 1;
 
     for (; p < lx->end && *p != close; p++) {
-        unsigned char c = (unsigned char)*p;
         if (close == ']') {
             if (literal_char(lx, t, &p) != 0)
                 return -1;
             continue;
         }
-        if (c == '\\') {
-            if (quoted_pair(lx, &p) != 0)
-                return -1;
-        } else if (c == '\r' || c == '\n') {
-            if (skip_line_break(lx, &p) != 0)
-                return -1;
-        } else if (is_ctl(c) && c != '\t') {
-            return check_ctl(lx, p);
-        }
+        if (ctext_special(lx, &p) != 0)
+            return -1;
         if (add_byte(lx, t, *p) != 0)
             return -1;
     }
