@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "i18n.h"
 #include "util.h"
 #include "address.h"
@@ -193,4 +194,19 @@ void drop_free(struct drop_envelope *d)
     free(d->ret);
     free(d->envid);
     memset(d, 0, sizeof *d);
+}
+
+void drop_print(FILE *out, const char *name, long long size,
+                const struct drop_envelope *d)
+{
+    char when[32];
+    time_t t = (time_t)d->time;
+
+    strftime(when, sizeof when, "%a %b %e %H:%M:%S", localtime(&t));
+    fprintf(out, "%-16s %8lld %s  %s\n", name, size, when,
+            d->sender ? (d->sender[0] ? d->sender : "<>") : d->user);
+    for (size_t i = 0; i < d->n_rcpts; i++)
+        fprintf(out, "%47s%s\n", "", d->rcpts[i]);
+    if (d->read_recipients)
+        fprintf(out, "%47s%s\n", "", _("(and the recipients in To, Cc, Bcc)"));
 }

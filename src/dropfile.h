@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "err.h"
 
@@ -47,6 +48,11 @@ int drop_parse(const char *buf, size_t len, struct drop_envelope *d,
 
 /* True if name is an entry name (DROP_NAME_LEN lower-case hex digits). */
 bool drop_name_valid(const char *name);
+
+/* The listing of one entry in mailq's columns (queue ID, size of the
+ * message, arrival, sender; then one line per recipient argument). */
+void drop_print(FILE *out, const char *name, long long size,
+                const struct drop_envelope *d);
 
 void drop_free(struct drop_envelope *d);
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,4 +273,61 @@ int incoming_pickup(const struct config *cfg, FILE *report)
     closedir(dp);
     free(p.qdir);
     return p.queued;
+}
+
+/* One entry for mailq; the same bounded reading as the pickup, nothing moved. */
+static void list_entry(FILE *out, int dir, const char *name, size_t *shown)
+{
+    struct drop_envelope d;
+    struct mo_err err;
+    struct stat st;
+    off_t body;
+    int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    if ((*shown)++ == 0)
+        fprintf(out, "\n%s\n-Queue ID-------- --Size-- ----Arrival Time---- -Sender/Recipient-------\n",
+                _("Submitted by local users, waiting for the next queue run (mailout -q takes them in now):"));
+    if (read_envelope(fd, &st, LONG_MAX, &d, &body, &err) != 0) {
+        fprintf(out, "%-16s %8lld %s\n", name, (long long)st.st_size, err.msg);
+    } else {
+        drop_print(out, name, (long long)(st.st_size - body), &d);
+        drop_free(&d);
+    }
+    close(fd);
+}
+
+size_t incoming_list(FILE *out)
+{
+    size_t shown = 0;
+    struct dirent *de, *ue;
+    DIR *dp, *up;
+    int in, fd;
+
+    if (geteuid() != 0)
+        return 0;
+    in = open(INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0 || (dp = fdopendir(in)) == NULL) {
+        if (in >= 0)
+            close(in);
+        return 0;
+    }
+    while ((de = readdir(dp)) != NULL) {
+        fd = openat(dirfd(dp), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (de->d_name[0] == '.' || fd < 0 || (up = fdopendir(fd)) == NULL) {
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        while ((ue = readdir(up)) != NULL)
+            if (drop_name_valid(ue->d_name))
+                list_entry(out, dirfd(up), ue->d_name, &shown);
+        closedir(up);
+    }
+    closedir(dp);
+    return shown;
 }

@@ -19,4 +19,9 @@
  * does nothing for other users. */
 int incoming_pickup(const struct config *cfg, FILE *report);
 
+/* As root, for mailq: lists the entries waiting in SPOOLDIR/incoming/ under
+ * their own heading (read only: a damaged entry is shown as such and left
+ * for the queue run to refuse). Returns how many were listed. */
+size_t incoming_list(FILE *out);
+
 #endif

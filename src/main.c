@@ -147,8 +147,10 @@ static int run_queue(const struct cli *cli, const struct config *cfg)
     struct queue_run_opts o = queue_opts(cli);
     int rc;
 
-    if (cli->mode == CLI_LIST_QUEUE)
+    if (cli->mode == CLI_LIST_QUEUE) {
         rc = queue_list(cfg, stdout, stderr, &err);
+        incoming_list(stdout);      /* system mode: what local users dropped */
+    }
     else if (cli->mode == CLI_QUEUE_DELETE)
         rc = queue_delete(cfg, cli->queue_id, &err);
     else if (cli->mode == CLI_REQUEUE)

@@ -240,13 +240,12 @@ out:
 /* One entry of the caller's own directory, for -bp. */
 static void list_one(int dir, const char *name)
 {
-    char buf[DROP_ENVELOPE_MAX], when[32];
+    char buf[DROP_ENVELOPE_MAX];
     struct drop_envelope d;
     struct mo_err err;
     struct stat st;
     size_t body;
     ssize_t n;
-    time_t t;
     int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
     if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != getuid()
@@ -256,14 +255,7 @@ static void list_one(int dir, const char *name)
             close(fd);
         return;
     }
-    t = (time_t)d.time;
-    strftime(when, sizeof when, "%a %b %e %H:%M:%S", localtime(&t));
-    printf("%-16s %8lld %s  %s\n", name, (long long)(st.st_size - (off_t)body), when,
-           d.sender ? (d.sender[0] ? d.sender : "<>") : d.user);
-    for (size_t i = 0; i < d.n_rcpts; i++)
-        printf("%47s%s\n", "", d.rcpts[i]);
-    if (d.read_recipients)
-        printf("%47s%s\n", "", _("(and the recipients in To, Cc, Bcc)"));
+    drop_print(stdout, name, (long long)(st.st_size - (off_t)body), &d);
     drop_free(&d);
     close(fd);
 }

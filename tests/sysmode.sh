@@ -222,6 +222,16 @@ ln -s /root "$SPOOL/incoming/0"
 shadow_before=$(stat -c '%s %Y' /etc/shadow)
 
 echo "# $(date +%T) hostile submissions done"
+
+# Root's mailq shows what waits in incoming/ too (read only: the run decides).
+listed_before=$(find "$SPOOL/incoming" | sort)
+"$P/bin/mailq" > "$T/rootq" 2>&1
+ok $? "root's mailq: exit 0"
+like "$(cat "$T/rootq")" "^Submitted by local users, waiting for the next queue run" "  lists incoming/ under its own heading"
+like "$(cat "$T/rootq")" "^[0-9a-f]{16} +[0-9]+ .{19}  nobody$" "  nobody's entries, the user as the sender"
+like "$(cat "$T/rootq")" "^[0-9a-f]{16} +[0-9]+ .{19}  www-data$" "  and www-data's"
+unlike "$(cat "$T/rootq")" "^0000000000000001" "  not the planted symbolic link"
+is "$(find "$SPOOL/incoming" | sort)" "$listed_before" "  nothing moved by listing"
 # ---------------------------------------------------------------- the privileged run
 n0=$(postfix_mail_count)
 "$P/bin/mailout" -q > "$T/qrun" 2>&1
