@@ -128,9 +128,9 @@ static const char *gai_message(int r)
     return gai_strerror(r);
 }
 
-/* One address: non-blocking connect bounded by timeout_s. Returns the fd or
+/* One address: non-blocking connect bounded by timeout_ms. Returns the fd or
  * -1 with *why set to an errno value (ETIMEDOUT for our own timeout). */
-static int try_address(const struct addrinfo *ai, int timeout_s, int *why)
+static int try_address(const struct addrinfo *ai, long long timeout_ms, int *why)
 {
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -144,7 +144,7 @@ static int try_address(const struct addrinfo *ai, int timeout_s, int *why)
         close(fd);
         return -1;
     }
-    long long deadline = now_ms() + (long long)timeout_s * 1000;
+    long long deadline = now_ms() + timeout_ms;
     for (;;) {
         long long left = deadline - now_ms();
         struct pollfd p = { .fd = fd, .events = POLLOUT };
@@ -185,6 +185,31 @@ static struct conn *conn_new(int fd, const char *host, int port, int timeout_s,
                     NI_NUMERICHOST) != 0)
         c->peer[0] = '\0';
     return c;
+}
+
+/* A name with many addresses that all drop the SYN must not hold the caller
+ * for timeout x addresses: all of them together get this many timeouts. */
+#define CONNECT_ROUNDS 2
+
+/* The error of a connect that reached no address: the last one tried and
+ * why, and how many were left untried when the time ran out. */
+static int connect_failed(const char *host, int port, const char *lastaddr, int last,
+                          size_t tried, size_t total, int timeout_s, struct mo_err *err)
+{
+    char *where = format_where(host, port);
+
+    if (tried < total)
+        mo_err_set(err, EX_TEMPFAIL, _("cannot connect to %s: no answer within %d s from the %zu of its %zu addresses tried (the last, %s: %s)"),
+                   where, CONNECT_ROUNDS * timeout_s, tried, total, lastaddr,
+                   last == ETIMEDOUT ? _("timed out") : strerror(last));
+    else if (last == ETIMEDOUT)
+        mo_err_set(err, EX_TEMPFAIL, _("cannot connect to %s (%s): timed out after %d s"),
+                   where, lastaddr, timeout_s);
+    else
+        mo_err_set(err, EX_TEMPFAIL, _("cannot connect to %s (%s): %s"), where, lastaddr,
+                   strerror(last));
+    free(where);
+    return -1;
 }
 
 int net_connect(struct conn **out, const char *host, int port, int timeout_s,
@@ -237,12 +262,19 @@ int net_connect_addrs(struct conn **out, const char *host, int port,
 {
     int last = ENOENT;
     char lastaddr[64] = "";
+    size_t tried = 0, total = 0;
+    long long end;
 
     *out = NULL;
     if (timeout_s <= 0)
         timeout_s = 60;
-    for (const struct addrinfo *ai = list; ai; ai = ai->ai_next) {
-        int fd = try_address(ai, timeout_s, &last);
+    end = now_ms() + (long long)CONNECT_ROUNDS * timeout_s * 1000;
+    for (const struct addrinfo *ai = list; ai; ai = ai->ai_next)
+        total++;
+    for (const struct addrinfo *ai = list; ai && now_ms() < end; ai = ai->ai_next) {
+        long long left = end - now_ms();
+        int fd = try_address(ai, left < timeout_s * 1000LL ? left : timeout_s * 1000LL, &last);
+        tried++;
         if (fd >= 0) {
             *out = conn_new(fd, host, port, timeout_s, ai);
             return 0;
@@ -251,15 +283,7 @@ int net_connect_addrs(struct conn **out, const char *host, int port,
                         NI_NUMERICHOST) != 0)
             lastaddr[0] = '\0';
     }
-    char *where = format_where(host, port);
-    if (last == ETIMEDOUT)
-        mo_err_set(err, EX_TEMPFAIL, _("cannot connect to %s (%s): timed out after %d s"),
-                   where, lastaddr, timeout_s);
-    else
-        mo_err_set(err, EX_TEMPFAIL, _("cannot connect to %s (%s): %s"), where, lastaddr,
-                   strerror(last));
-    free(where);
-    return -1;
+    return connect_failed(host, port, lastaddr, last, tried, total, timeout_s, err);
 }
 
 /* Sends n bytes, waiting (bounded) while the socket is full. */

@@ -17,8 +17,9 @@
 struct conn;
 
 /* Resolves host within timeout_s (an unanswering resolver is given up on) and
- * tries every address (IPv6 and IPv4) in turn within timeout_s each (<= 0 means 60); that timeout then bounds every later read
- * line, flush and the TLS handshake. "[::1]" is accepted for "::1". Sets
+ * tries the addresses (IPv6 and IPv4) in turn within timeout_s each (<= 0
+ * means 60) and twice timeout_s for all of them; that timeout then bounds
+ * every later read line, flush and the TLS handshake. "[::1]" is accepted for "::1". Sets
  * TCP_NODELAY. EX_TEMPFAIL on failure (resolver unreachable, refused,
  * timeout) with a message naming host:port, the last address tried and the
  * reason; EX_NOHOST when the name does not exist (NXDOMAIN), with the hint
