@@ -169,6 +169,8 @@ static void add_failure(const struct delivery *d, size_t i, const struct mo_err 
 {
     char before[sizeof err->msg];
 
+    if (d->verbose && d->n_links > 1)
+        fprintf(stderr, _("mailout: account %s: %s\n"), d->links[i].acct->name, e->msg);
     if (i == 0) {
         *err = *e;
         return;
@@ -176,8 +178,6 @@ static void add_failure(const struct delivery *d, size_t i, const struct mo_err 
     snprintf(before, sizeof before, "%s", err->msg);
     mo_err_set(err, e->code, _("%s; then account %s: %s"), before,
                d->links[i].acct->name, e->msg);
-    if (d->verbose)
-        fprintf(stderr, _("mailout: account %s: %s\n"), d->links[i].acct->name, e->msg);
 }
 
 int delivery_send(struct delivery *d, const struct envelope *env,
