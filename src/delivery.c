@@ -53,13 +53,15 @@ void delivery_init(struct delivery *d, const struct config *cfg,
     free(chain);
 }
 
-/* The one place that asks for an account's password. */
+/* The one place that asks for an account's password or OAuth 2 token. */
 static int get_password(struct delivery_link *l, struct mo_err *err)
 {
     const struct account *a = l->acct;
 
     if (l->password != NULL || !sasl_login_needs_password(a->auth, a->user))
         return 0;
+    if (oauth2_applies(a))      /* the caller wants to know if it is new */
+        return oauth2_access_token(a, &l->password, &l->token_refreshed, err);
     return secret_get_password(a, &l->password, err);
 }
 
@@ -110,6 +112,45 @@ static void mark_broken(struct delivery_link *l, enum delivery_stage stage,
     }
 }
 
+/* The server refused the login (535) with an OAuth 2 access token from the
+ * cache, and took the message for nobody: the token may have been revoked
+ * before its expiry. It is dropped from the cache and the session closed,
+ * so that the next open refreshes it (once: a token just refreshed that is
+ * refused is final). */
+static bool stale_token(const struct delivery *d, struct delivery_link *l,
+                        struct smtp_result *res, const struct mo_err *err)
+{
+    if (!oauth2_applies(l->acct) || l->token_refreshed || l->password == NULL
+        || err->code != EX_NOPERM || res->auth || res->reply_code != 535
+        || smtp_result_count(res, RCPT_DELIVERED, NULL) != 0)
+        return false;
+    if (d->verbose)
+        fprintf(stderr, "mailout: %s\n",
+                _("the server refused the cached OAuth 2 access token: refreshing it and trying again"));
+    oauth2_token_refused(l->acct, l->password);
+    secret_free(l->password);
+    l->password = NULL;
+    smtp_session_close(l->s);
+    l->s = NULL;
+    smtp_result_free(res);
+    memset(res, 0, sizeof *res);
+    return true;
+}
+
+static int open_and_send(const struct delivery *d, struct delivery_link *l,
+                         const struct envelope *env, const struct message *msg,
+                         struct smtp_result *res, enum delivery_stage *stage,
+                         struct mo_err *err)
+{
+    int rc = l->s == NULL ? open_session(d, l, stage, err) : 0;
+
+    if (rc == 0) {
+        *stage = STAGE_MESSAGE;
+        rc = smtp_session_send(l->s, env, msg, res, err);
+    }
+    return rc;
+}
+
 /* One server of the chain: the delivery of a single account. */
 static int send_via(struct delivery *d, struct delivery_link *l,
                     const struct envelope *env, const struct message *msg,
@@ -123,11 +164,9 @@ static int send_via(struct delivery *d, struct delivery_link *l,
         *err = l->broken_err;
         return -1;
     }
-    rc = l->s == NULL ? open_session(d, l, stage, err) : 0;
-    if (rc == 0) {
-        *stage = STAGE_MESSAGE;
-        rc = smtp_session_send(l->s, env, msg, res, err);
-    }
+    rc = open_and_send(d, l, env, msg, res, stage, err);
+    if (rc != 0 && *stage == STAGE_MESSAGE && stale_token(d, l, res, err))
+        rc = open_and_send(d, l, env, msg, res, stage, err);
     log_attempt(d, l, env, msg, res, rc == 0 ? EX_OK : err->code);
     if (rc != 0)
         mark_broken(l, *stage, err);
