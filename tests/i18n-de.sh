@@ -98,6 +98,20 @@ out=$(printf "$msg" | de -C "$T/ok.ini" --dry-run 2>&1); rc=$?
 is "$rc" 65 "no recipients exits 65"
 is "$out" "mailout: keine Empfänger: auf der Kommandozeile angeben oder -t verwenden" "  message"
 
+# ------------------------------ every message of the sources is translated
+# The catalog of today's sources (the options of po/Makevars), merged with
+# de.po: a message added or changed without its German text shows up here as
+# untranslated or fuzzy, before a German user meets it in English.
+(cd "$top_srcdir" && xgettext --keyword=_ --keyword=N_ --from-code=UTF-8 \
+    --package-name=mailout -f po/POTFILES.in -o "$T/now.pot") 2>"$T/xg.log"
+ok $? "xgettext extracts the catalog of the sources"
+msgmerge --quiet --no-fuzzy-matching -o "$T/now.po" "$top_srcdir/po/de.po" "$T/now.pot" 2>>"$T/xg.log"
+ok $? "msgmerge merges po/de.po with it"
+stats=$(LC_ALL=C msgfmt --statistics -o /dev/null "$T/now.po" 2>&1)
+like "$stats" '^[0-9]+ translated messages\.$' "po/de.po translates every message ($stats)"
+[ -s "$T/xg.log" ] && sed 's/^/#   /' "$T/xg.log"
+LC_ALL=C msgattrib --untranslated --no-obsolete "$T/now.po" 2>/dev/null | grep '^msgid "..*' | head -5 | sed 's/^/#   missing: /'
+
 [ "$TAP_FAILED" -eq 0 ] ||
     echo "# English where German is expected: a changed message needs its translation (make -C po update-po, then translate the fuzzy or untranslated entries in po/de.po)"
 done_testing
