@@ -196,26 +196,47 @@ static void delivered(struct acct_run *r, const struct queue_entry *e,
     r->last_status = EX_OK;
 }
 
+/* LMTP: the recipients refused for good went to failed/ as a new entry. */
+static void split_off(struct acct_run *r, const struct queue_entry *e,
+                      const struct delivery_rest *rest)
+{
+    char *what = xasprintf(_("refused for good in part, kept in failed/ as %s"),
+                           rest->failed_id);
+
+    report(r->o, e->id, what, rest->failed_why.msg);
+    free(what);
+}
+
 /* LMTP: every recipient has the message although the session then failed. */
 static bool all_delivered(const struct envelope *env, const struct smtp_result *res)
 {
     return env->n_rcpts > 0 && smtp_result_count(res, RCPT_DELIVERED, NULL) == env->n_rcpts;
 }
 
-/* Drops the recipients that have the message (LMTP: not twice) and keeps
- * what the server said about each of the others, in their new order. */
-static const char **keep_undelivered(struct queue_entry *e, const struct smtp_result *res)
+/* The entry's recipients before delivery_sort_out drops some of them. */
+static char **rcpts_copy(const struct envelope *env)
 {
-    size_t n = e->env.n_rcpts, k = 0;
-    bool *done = xcalloc(n ? n : 1, sizeof *done);
-    const char **replies = xcalloc(n ? n : 1, sizeof *replies);
+    char **v = xcalloc(env->n_rcpts ? env->n_rcpts : 1, sizeof *v);
 
-    smtp_result_count(res, RCPT_DELIVERED, done);
-    for (size_t i = 0; i < n; i++)
-        if (!done[i])
-            replies[k++] = res->rcpts != NULL && i < res->n_rcpts ? res->rcpts[i].reply : NULL;
-    envelope_drop_rcpts(&e->env, done);
-    free(done);
+    for (size_t i = 0; i < env->n_rcpts; i++)
+        v[i] = xstrdup(env->rcpts[i]);
+    return v;
+}
+
+/* What the server said about each recipient left in env (res is indexed
+ * as was, the recipients before); frees was. */
+static const char **replies_now(const struct envelope *env, char **was, size_t n_was,
+                                const struct smtp_result *res)
+{
+    const char **replies = xcalloc(env->n_rcpts ? env->n_rcpts : 1, sizeof *replies);
+
+    for (size_t k = 0; k < env->n_rcpts; k++)
+        for (size_t i = 0; i < n_was && i < res->n_rcpts && res->rcpts != NULL; i++)
+            if (strcmp(was[i], env->rcpts[k]) == 0)
+                replies[k] = res->rcpts[i].reply;
+    for (size_t i = 0; i < n_was; i++)
+        free(was[i]);
+    free(was);
     return replies;
 }
 
@@ -235,7 +256,16 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         || all_delivered(&e->env, &res)) {
         delivered(r, e, &res);
     } else {
-        const char **replies = keep_undelivered(e, &res);
+        /* LMTP: not twice to those that have it; those refused for good
+         * apart from those refused for now */
+        struct delivery_rest rest;
+        char **was = rcpts_copy(&e->env);
+        size_t n_was = e->env.n_rcpts;
+        delivery_sort_out(r->cfg, r->qdir, r->d->acct, &e->env, &msg, &res,
+                          e->attempts + 1, &err, &rest);
+        if (rest.failed > 0)
+            split_off(r, e, &rest);
+        const char **replies = replies_now(&e->env, was, n_was, &res);
         struct verdict v = { res.reply_code >= 400 ? res.reply : NULL, replies };
         settle(r, fd, e, delivery_fate(err.code, stage, true), &err, &v);
         free(replies);
