@@ -12,8 +12,7 @@
 #include "address.h"
 #include "compose.h"
 
-/* RFC 5322 3.3 date-time; English names whatever the locale. */
-static char *rfc5322_date(time_t now)
+char *compose_date(time_t now)
 {
     static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
     static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -141,7 +140,7 @@ int compose_headers(struct message *msg, const struct envelope *env,
     if (acct->add_from != TRI_OFF && missing(msg, "From"))
         add_from(msg, env, acct, cli);
     if (acct->add_date != TRI_OFF && missing(msg, "Date")) {
-        char *date = rfc5322_date(now);
+        char *date = compose_date(now);
         header_append(&msg->headers, "Date", date);
         free(date);
     }

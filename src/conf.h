@@ -57,6 +57,8 @@ struct account {
     bool remove_bcc;            /* default on */
     bool queue;                 /* default on */
     long max_queue_age;         /* seconds, default 5 days */
+    bool bounce;                /* a DSN to the sender of mail that failed for
+                                 * good; default on for root (system mode) */
     /* mailout(1) OAUTH 2: the built-in OAuth 2 (oauth2.h fills the preset's values) */
     enum oauth2_provider oauth2_provider;
     char *oauth2_client_id;

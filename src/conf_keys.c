@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "i18n.h"
 #include "util.h"
 #include "sasl.h"
@@ -44,6 +45,7 @@ static const struct keydef account_keys[] = {
     { "remove_bcc", V_BOOL, A(remove_bcc) },
     { "queue", V_BOOL, A(queue) },
     { "max_queue_age", V_DURATION, A(max_queue_age) },
+    { "bounce", V_BOOL, A(bounce) },
     { "rewrite_from", V_REWRITE, A(rewrite_from) },
     { "inherit", V_INHERIT, 0 },
     { "fallback", V_FALLBACK, A(fallback) },
@@ -561,6 +563,10 @@ void conf_account_defaults(struct account *a)
     a->remove_bcc = true;
     a->queue = true;
     a->max_queue_age = DEFAULT_QUEUE_AGE;
+    /* root's defaults are system mode's (mailout(1) REPLACING THE LOCAL MTA),
+     * as for syslog: the senders there are daemons and cron jobs that read
+     * no stderr, so mail that fails for good is reported to them by mail */
+    a->bounce = geteuid() == 0;
     a->rewrite_from = REWRITE_LOCAL;
 }
 

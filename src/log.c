@@ -213,8 +213,9 @@ void log_queue_event(const struct config *cfg, const char *event,
     log_queue_event_uid(cfg, event, id, NULL, reason);
 }
 
-void log_queue_event_uid(const struct config *cfg, const char *event,
-                         const char *id, const char *uid_name, const char *reason)
+/* event=ID [uid=NAME] [reason='...'] [bounced=ID] */
+static void queue_event(const struct config *cfg, const char *event, const char *id,
+                        const char *uid_name, const char *reason, const char *bounced)
 {
     struct strbuf b;
 
@@ -228,7 +229,21 @@ void log_queue_event_uid(const struct config *cfg, const char *event,
         field(&b, "uid", uid_name, false);
     if (reason != NULL)
         field(&b, "reason", reason, true);
+    if (bounced != NULL)
+        field(&b, "bounced", bounced, false);
     if (b.data != NULL)
         emit(cfg, b.data, strcmp(event, "failed") == 0 || strcmp(event, "refused") == 0);
     strbuf_free(&b);
+}
+
+void log_queue_event_uid(const struct config *cfg, const char *event,
+                         const char *id, const char *uid_name, const char *reason)
+{
+    queue_event(cfg, event, id, uid_name, reason, NULL);
+}
+
+void log_queue_failed(const struct config *cfg, const char *id, const char *reason,
+                      const char *bounce_id)
+{
+    queue_event(cfg, "failed", id, NULL, reason, bounce_id);
 }

@@ -36,4 +36,9 @@ void log_queue_event(const struct config *cfg, const char *event,
 void log_queue_event_uid(const struct config *cfg, const char *event,
                          const char *id, const char *uid_name, const char *reason);
 
+/* "failed=ID reason='...'", with "bounced=ID" when a bounce to the sender
+ * was queued as that ID (NULL: none). */
+void log_queue_failed(const struct config *cfg, const char *id, const char *reason,
+                      const char *bounce_id);
+
 #endif

@@ -30,8 +30,9 @@ static void format_arrival(time_t t, char *buf, size_t size)
              months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* queued: an entry of the queue (it has a next attempt), not of failed/. */
 static void print_entry(FILE *out, const struct queue_entry *e, bool locked,
-                        time_t now)
+                        bool queued, time_t now)
 {
     char when[32];
 
@@ -50,9 +51,11 @@ static void print_entry(FILE *out, const struct queue_entry *e, bool locked,
         }
         fprintf(out, "(%.*s)\n", (int)n, e->last_error);
     }
-    if (e->next_try > now) {    /* failed/ entries have none */
+    if (queued && e->next_try > now) {
         format_arrival(e->next_try, when, sizeof when);
         fprintf(out, "(next attempt: %s)\n", when);
+    } else if (queued) {
+        fprintf(out, "(next attempt: %s)\n", _("at the next queue run"));
     }
     for (size_t i = 0; i < e->env.n_rcpts; i++)
         fprintf(out, "%41s%s\n", "", e->env.rcpts[i]);
@@ -75,7 +78,7 @@ static int check_readable(const char *qdir, struct mo_err *err)
 
 /* Lists the entries of dir under head; returns how many. */
 static size_t list_dir(const char *dir, const char *head, const char *tail_unit,
-                       FILE *out, FILE *report_to)
+                       bool queued, FILE *out, FILE *report_to)
 {
     struct queue_scan sc;
     struct queue_entry e;
@@ -95,7 +98,7 @@ static size_t list_dir(const char *dir, const char *head, const char *tail_unit,
         if (count++ == 0)
             fprintf(out, "%s-Queue ID- --Size-- ----Arrival Time---- -Sender/Recipient-------\n",
                     head);
-        print_entry(out, &e, queue_is_locked(sc.fd), now);
+        print_entry(out, &e, queue_is_locked(sc.fd), queued, now);
         total += e.size;
         queue_entry_free(&e);
     }
@@ -118,11 +121,11 @@ int queue_list(const struct config *cfg, FILE *out, FILE *report_to,
         free(qdir);
         return -1;
     }
-    if (list_dir(qdir, "", "Request", out, report_to) == 0)
+    if (list_dir(qdir, "", "Request", true, out, report_to) == 0)
         fprintf(out, "Mail queue is empty\n");
     head = xasprintf(_("\nFailed mail, kept in %s (mailout --requeue ID sends one again, --queue-delete ID removes it):\n"),
                      fdir);
-    list_dir(fdir, head, "Failed request", out, report_to);
+    list_dir(fdir, head, "Failed request", false, out, report_to);
     free(head);
     free(fdir);
     free(qdir);

@@ -13,6 +13,7 @@
 #include "util.h"
 #include "log.h"
 #include "queue.h"
+#include "bounce.h"
 #include "queuerun.h"
 
 /* Files left in tmp/ by a process that died (kill -9 in the middle of intake
@@ -87,23 +88,87 @@ static int move_corrupt(const struct queue_run_opts *o, const char *qdir,
     return -1;
 }
 
+/* What the server said about a message that failed, for its bounce. */
+struct verdict {
+    const char *reply;                  /* its reply to the message, or NULL */
+    const char *const *rcpt_replies;    /* per recipient of the entry, or NULL */
+};
+
+/* A bounce to e's sender queued (bid filled), when the account wants one:
+ * 0, also when none is wanted (bid ""); -1 with err when it could not be
+ * queued. */
+static int queue_bounce(struct acct_run *r, int fd, const struct queue_entry *e,
+                        const char *reason, const struct verdict *v, bool expired,
+                        char bid[QUEUE_ID_LEN + 1], struct mo_err *err)
+{
+    const struct account *acct = r->d->acct;
+    struct bounce_failure f = { .queue_id = e->id, .arrival = e->arrival,
+                                .reason = reason, .expired = expired,
+                                .reply = v ? v->reply : NULL,
+                                .rcpt_replies = v ? v->rcpt_replies : NULL };
+    struct message orig, bmsg;
+    struct envelope benv;
+    int rc = 0;
+
+    bid[0] = '\0';
+    if (queue_entry_message(fd, e, &orig, err) != 0)
+        return -1;
+    if (bounce_wanted(acct, &e->env, &orig.headers)) {
+        rc = bounce_build(acct, &e->env, &orig.headers, &f, queue_spool_dir(r->cfg),
+                          &bmsg, &benv, err);
+        if (rc == 0) {
+            rc = queue_write_new(r->qdir, NULL, acct->name, &benv, &bmsg, "", 0,
+                                 time(NULL), bid, err);
+            envelope_free(&benv);
+            message_free(&bmsg);
+        }
+    }
+    header_block_free(&orig.headers);
+    close(orig.body_fd);
+    return rc;
+}
+
+static void run_entry(struct acct_run *r, const char *id);
+
+/* The bounce just queued goes out over the run's session, like any queued
+ * message (a failure leaves it queued); what the run reports for -qI stays
+ * the failed message's. */
+static void send_bounce(struct acct_run *r, const char *bid)
+{
+    int status = r->last_status;
+
+    if (!(r->no_reopen && !delivery_has_session(r->d)))
+        run_entry(r, bid);
+    r->last_status = status;
+}
+
 static void move_failed(struct acct_run *r, int fd, struct queue_entry *e,
-                        const char *reason)
+                        const char *reason, const struct verdict *v, bool expired)
 {
     struct mo_err err;
+    char bid[QUEUE_ID_LEN + 1] = "";
 
     if (queue_entry_move(r->qdir, e->id, fd, e, "failed", reason, &err) != 0) {
         store_failed(r, e->id, _("cannot move to failed/"), &err);
         return;
     }
-    log_queue_event(r->cfg, "failed", e->id, reason);
+    if (queue_bounce(r, fd, e, reason, v, expired, bid, &err) != 0)
+        store_failed(r, e->id, _("moved to failed/, but cannot queue its bounce"), &err);
+    log_queue_failed(r->cfg, e->id, reason, bid[0] ? bid : NULL);
     report(r->o, e->id, _("moved to failed/"), reason);
     r->last_status = EX_UNAVAILABLE;
+    if (bid[0]) {
+        char *what = xasprintf(_("a bounce to <%s> is queued as %s"), e->env.sender, bid);
+        report(r->o, e->id, what, NULL);
+        free(what);
+        send_bounce(r, bid);
+    }
 }
 
 /* What the retry rule decided for a failed attempt. */
 static void settle(struct acct_run *r, int fd, struct queue_entry *e,
-                   enum delivery_fate fate, const struct mo_err *why)
+                   enum delivery_fate fate, const struct mo_err *why,
+                   const struct verdict *v)
 {
     struct mo_err err;
 
@@ -112,7 +177,7 @@ static void settle(struct acct_run *r, int fd, struct queue_entry *e,
             store_failed(r, e->id, _("cannot move to corrupt/"), &err);
         r->last_status = EX_DATAERR;
     } else if (fate == FATE_FAILED) {
-        move_failed(r, fd, e, why->msg);
+        move_failed(r, fd, e, why->msg, v, false);
     } else {
         record_failure(r, fd, e, why->msg);
     }
@@ -149,6 +214,33 @@ static bool all_delivered(const struct envelope *env, const struct smtp_result *
     return env->n_rcpts > 0 && smtp_result_count(res, RCPT_DELIVERED, NULL) == env->n_rcpts;
 }
 
+/* The entry's recipients before delivery_sort_out drops some of them. */
+static char **rcpts_copy(const struct envelope *env)
+{
+    char **v = xcalloc(env->n_rcpts ? env->n_rcpts : 1, sizeof *v);
+
+    for (size_t i = 0; i < env->n_rcpts; i++)
+        v[i] = xstrdup(env->rcpts[i]);
+    return v;
+}
+
+/* What the server said about each recipient left in env (res is indexed
+ * as was, the recipients before); frees was. */
+static const char **replies_now(const struct envelope *env, char **was, size_t n_was,
+                                const struct smtp_result *res)
+{
+    const char **replies = xcalloc(env->n_rcpts ? env->n_rcpts : 1, sizeof *replies);
+
+    for (size_t k = 0; k < env->n_rcpts; k++)
+        for (size_t i = 0; i < n_was && i < res->n_rcpts && res->rcpts != NULL; i++)
+            if (strcmp(was[i], env->rcpts[k]) == 0)
+                replies[k] = res->rcpts[i].reply;
+    for (size_t i = 0; i < n_was; i++)
+        free(was[i]);
+    free(was);
+    return replies;
+}
+
 static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
 {
     struct smtp_result res;
@@ -157,7 +249,7 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
     enum delivery_stage stage = STAGE_QUEUE_FILE;
 
     if (queue_entry_message(fd, e, &msg, &err) != 0) {
-        settle(r, fd, e, delivery_fate(err.code, stage, true), &err);
+        settle(r, fd, e, delivery_fate(err.code, stage, true), &err, NULL);
         return;
     }
     memset(&res, 0, sizeof res);
@@ -168,11 +260,16 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         /* LMTP: not twice to those that have it; those refused for good
          * apart from those refused for now */
         struct delivery_rest rest;
+        char **was = rcpts_copy(&e->env);
+        size_t n_was = e->env.n_rcpts;
         delivery_sort_out(r->cfg, r->qdir, r->d->acct, &e->env, &msg, &res,
                           e->attempts + 1, &err, &rest);
         if (rest.failed > 0)
             split_off(r, e, &rest);
-        settle(r, fd, e, delivery_fate(err.code, stage, true), &err);
+        const char **replies = replies_now(&e->env, was, n_was, &res);
+        struct verdict v = { res.reply_code >= 400 ? res.reply : NULL, replies };
+        settle(r, fd, e, delivery_fate(err.code, stage, true), &err, &v);
+        free(replies);
     }
     smtp_result_free(&res);
     header_block_free(&msg.headers);
@@ -220,7 +317,7 @@ static void run_entry(struct acct_run *r, const char *id)
     } else if (too_old(acct, &e, now)) {
         char *why = xasprintf(_("in the queue longer than max_queue_age (%ld s); last error: %s"),
                               acct->max_queue_age, e.last_error);
-        move_failed(r, fd, &e, why);
+        move_failed(r, fd, &e, why, NULL, true);
         free(why);
     } else if (r->ignore_backoff || e.next_try <= now) {
         send_entry(r, fd, &e);

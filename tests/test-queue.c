@@ -411,10 +411,13 @@ static void test_listing(void)
     fclose(f);
     {
         char b1[256], b2[512];
+        /* both are due: their next attempt is the next queue run */
         snprintf(b1, sizeof b1, "%s*     298 Thu Jan 27 15:47:10  user@remoteserver.com\n"
+                 "(next attempt: at the next queue run)\n"
                  "                                         someone@somewhere.com\n\n", id);
         snprintf(b2, sizeof b2, "%s     1500 Wed Jan  5 15:47:10  MAILER-DAEMON\n"
                  "(connect to smtp.example.com: Connection refused)\n"
+                 "(next attempt: at the next queue run)\n"
                  "                                         a@b.example\n"
                  "                                         c@d.example\n\n", id2);
         want = xasprintf("-Queue ID- --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
