@@ -208,12 +208,12 @@ static int run_unconfigured(const struct cli *cli)
         return EX_OK;
     case CLI_NEWALIASES:
         return EX_OK;
-    case CLI_CHECK_CONFIG:
-        if (cli->connect) {
-            mo_err_set(&err, EX_UNAVAILABLE, "%s", _("--check-config --connect is not available yet; use --check-config and --serverinfo"));
-            return fail(&err);
-        }
-        return checkconf_run(cli->config_file, cli->account, stdout, stderr);
+    case CLI_CHECK_CONFIG: {
+        struct checkconf_opts o = { .file = cli->config_file, .account = cli->account,
+                                    .connect = cli->connect, .verbose = cli->verbose,
+                                    .debug = cli->debug };
+        return checkconf_run(&o, stdout, stderr);
+    }
     case CLI_IMPORT_MSMTPRC:
         return msmtprc_import(cli->import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
     default:

@@ -49,6 +49,8 @@ static void change(struct smtp_session *s, enum smtp_phase ph, enum smtp_txn tx)
         fprintf(stderr, "-- %s\n", txn_names[tx].debug);
     s->phase = ph;
     s->txn = tx;
+    if (ph >= PH_CONNECT && ph <= PH_AUTHENTICATED)
+        s->reached = ph;
 }
 
 void smtp_set_phase(struct smtp_session *s, enum smtp_phase ph)
@@ -262,6 +264,26 @@ static int greeting(struct smtp_session *s, struct mo_err *err)
     return smtp_reply_error(s, _("unexpected greeting"), NULL, err);
 }
 
+void smtp_extensions(const struct smtp_session *s, char *buf, size_t size)
+{
+    size_t used = 0, len;
+
+    buf[0] = '\0';
+    for (size_t i = 1; i < s->reply.n_lines && used + 3 < size; i++) {
+        const char *t = reply_line_text(&s->reply, i, &len);
+        if (t == NULL || len == 0)
+            continue;
+        if (used > 0) {
+            memcpy(buf + used, ", ", 3);
+            used += 2;
+        }
+        reply_printable(t, len, buf + used, size - used);
+        used += strlen(buf + used);
+    }
+    if (used == 0)
+        snprintf(buf, size, "%s", _("none"));
+}
+
 /* RFC 5321 4.1.4: the EHLO name is a fully qualified domain or, when the host
  * has none, an address literal of our end of the connection. */
 static const char *ehlo_name(const struct smtp_session *s, char *buf, size_t size)
@@ -297,9 +319,11 @@ static int hello(struct smtp_session *s, struct mo_err *err)
         return -1;
     if (s->reply.code == 250) {
         caps_parse(&s->caps, &s->reply);
-        smtp_verbose(s, _("server extensions:%s%s%s%s"), s->caps.pipelining ? " PIPELINING" : "",
-             s->caps.starttls ? " STARTTLS" : "", s->caps.auth ? " AUTH" : "",
-             s->caps.auth ? s->caps.auth_mechs : "");
+        if (s->opt.verbose) {
+            char ext[1024];
+            smtp_extensions(s, ext, sizeof ext);
+            smtp_verbose(s, _("server extensions: %s"), ext);
+        }
         return 0;
     }
     if (lmtp || (s->reply.code != 500 && s->reply.code != 502))
