@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "i18n.h"
 #include "util.h"
 #include "smtp_session.h"
@@ -264,6 +265,23 @@ static int greeting(struct smtp_session *s, struct mo_err *err)
     return smtp_reply_error(s, _("unexpected greeting"), NULL, err);
 }
 
+/* One extension line as shown: AUTH with the mechanism names caps_parse
+ * kept (RFC 4422's charset), any other line made printable. */
+static void show_extension(const struct smtp_session *s, const char *t, size_t len,
+                           char *buf, size_t size)
+{
+    size_t n;
+
+    if (len >= 4 && strncasecmp(t, "AUTH", 4) == 0 && (len == 4 || t[4] == ' ' || t[4] == '=')) {
+        snprintf(buf, size, "AUTH%s", s->caps.auth_mechs);
+        n = strlen(buf);
+        while (n > 0 && buf[n - 1] == ' ')
+            buf[--n] = '\0';
+        return;
+    }
+    reply_printable(t, len, buf, size);
+}
+
 void smtp_extensions(const struct smtp_session *s, char *buf, size_t size)
 {
     size_t used = 0, len;
@@ -277,7 +295,7 @@ void smtp_extensions(const struct smtp_session *s, char *buf, size_t size)
             memcpy(buf + used, ", ", 3);
             used += 2;
         }
-        reply_printable(t, len, buf + used, size - used);
+        show_extension(s, t, len, buf + used, size - used);
         used += strlen(buf + used);
     }
     if (used == 0)
