@@ -80,10 +80,12 @@ static int deliver(const struct cli *cli, const struct config *cfg,
 }
 
 /* A temporary failure is queued (exit 0, with a notice); a permanent one
- * keeps its exit code and leaves a copy in the queue's failed/. */
+ * keeps its exit code and leaves a copy in the queue's failed/ (its ID in
+ * failed_id, for the line that follows the error). */
 static int keep_for_later(const struct config *cfg, const struct account *acct,
                           const struct envelope *env, const struct message *msg,
-                          enum delivery_stage stage, struct mo_err *err)
+                          enum delivery_stage stage, struct mo_err *err,
+                          char failed_id[QUEUE_ID_LEN + 1])
 {
     struct mo_err qerr = { 0, "" };
     char id[QUEUE_ID_LEN + 1];
@@ -98,7 +100,7 @@ static int keep_for_later(const struct config *cfg, const struct account *acct,
     if (kept != 0)
         return -1;
     if (delivery_fate(err->code, stage, false) != FATE_RETRY) {
-        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), id);
+        memcpy(failed_id, id, sizeof id);
         return -1;
     }
     fprintf(stderr, _("mailout: queued as %s: %s; will retry\n"), id, err->msg);
@@ -111,6 +113,7 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     struct message msg;
     struct envelope env;
     const struct account *acct;
+    char failed_id[QUEUE_ID_LEN + 1] = "";
     int rc = -1;
 
     memset(&msg, 0, sizeof msg);
@@ -131,14 +134,19 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
             if (envelope_drop_rcpts(&env, done) == n && n > 0)
                 rc = 0;
             else
-                rc = keep_for_later(cfg, acct, &env, &msg, stage, &err);
+                rc = keep_for_later(cfg, acct, &env, &msg, stage, &err, failed_id);
         }
         free(done);
     }
 out:
     envelope_free(&env);
     message_free(&msg);
-    return rc == 0 ? EX_OK : fail(&err);
+    if (rc == 0)
+        return EX_OK;
+    rc = fail(&err);
+    if (failed_id[0] != '\0')      /* after the error it is about */
+        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), failed_id);
+    return rc;
 }
 
 static int run_queue(const struct cli *cli, const struct config *cfg)

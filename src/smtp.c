@@ -71,6 +71,11 @@ void smtp_name_stage(struct smtp_session *s, enum smtp_phase ph)
     s->stage = &phase_names[ph];
 }
 
+void smtp_name_txn(struct smtp_session *s, enum smtp_txn tx)
+{
+    s->stage = &txn_names[tx];
+}
+
 bool smtp_can_send(const struct smtp_session *s)
 {
     return s->phase == PH_READY || s->phase == PH_AUTHENTICATED;

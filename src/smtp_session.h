@@ -78,6 +78,10 @@ void smtp_set_txn(struct smtp_session *s, enum smtp_txn tx);
  * AUTH is read when the phase may already be QUIT. */
 void smtp_name_stage(struct smtp_session *s, enum smtp_phase ph);
 
+/* Names the stage after tx without entering it: -v's line about the
+ * envelope belongs to MAIL, whatever the flight sends before it. */
+void smtp_name_txn(struct smtp_session *s, enum smtp_txn tx);
+
 /* The stage as error messages name it: "greeting", "RCPT TO". */
 const char *smtp_stage_name(const struct smtp_session *s);
 

@@ -760,6 +760,7 @@ static int transaction(struct smtp_session *s, struct txn *t, const struct envel
     }
     t->res->auth = t->res->auth || s->phase == PH_AUTHENTICATED;
     queue_commands(s, &f, w, msg, needs_utf8(w), bdat);
+    smtp_name_txn(s, TX_MAIL);
     smtp_verbose(s, ngettext("from <%s> to %zu recipient", "from <%s> to %zu recipients",
                              w->n_rcpts), t->env->sender, w->n_rcpts);
     if (run_flight(s, t, &f, bdat ? msg : NULL, err) == 0)
