@@ -155,3 +155,84 @@ int delivery_keep(const struct config *cfg, const struct account *acct,
     free(qdir);
     return rc;
 }
+
+/* "addr (reply); ..." for the recipients of env marked in pick; a
+ * recipient without a verdict gets why (the session's failure). */
+static char *rcpt_list(const struct envelope *env, const struct smtp_result *res,
+                       const bool *pick, const char *why)
+{
+    struct strbuf b;
+    size_t k = 0;
+
+    strbuf_init(&b, 0);
+    for (size_t i = 0; i < env->n_rcpts; i++)
+        if (pick[i])
+            strbuf_appendf(&b, "%s%s (%s)", k++ ? "; " : "", env->rcpts[i],
+                           res->rcpts[i].reply ? res->rcpts[i].reply : why);
+    return strbuf_detach(&b, NULL);
+}
+
+/* The 5xx recipients (perm) in qdir/failed/; rest filled. */
+static int keep_refused(const struct config *cfg, const char *qdir,
+                        const struct account *acct, const struct envelope *env,
+                        const struct message *msg, const struct smtp_result *res,
+                        const bool *perm, unsigned attempts, struct delivery_rest *rest)
+{
+    struct envelope part = *env;
+    struct mo_err werr;
+    char *list = rcpt_list(env, res, perm, "");
+    int rc;
+
+    part.rcpts = xcalloc(env->n_rcpts, sizeof *part.rcpts);
+    part.n_rcpts = 0;
+    for (size_t i = 0; i < env->n_rcpts; i++)
+        if (perm[i])
+            part.rcpts[part.n_rcpts++] = env->rcpts[i];
+    mo_err_set(&rest->failed_why, EX_UNAVAILABLE,
+               ngettext("recipient refused for good: %s", "recipients refused for good: %s",
+                        part.n_rcpts), list);
+    rc = queue_write_new(qdir, "failed", acct->name, &part, msg, rest->failed_why.msg,
+                         attempts, 0, rest->failed_id, &werr);
+    if (rc == 0) {
+        rest->failed = part.n_rcpts;
+        log_queue_event(cfg, "failed", rest->failed_id, rest->failed_why.msg);
+    }
+    free(part.rcpts);
+    free(list);
+    return rc;
+}
+
+size_t delivery_sort_out(const struct config *cfg, const char *qdir,
+                         const struct account *acct, struct envelope *env,
+                         const struct message *msg, const struct smtp_result *res,
+                         unsigned attempts, struct mo_err *err,
+                         struct delivery_rest *rest)
+{
+    size_t n = env->n_rcpts, n_perm = 0, n_temp = 0;
+    bool *perm = xcalloc(n ? n : 1, sizeof *perm);
+    bool *temp = xcalloc(n ? n : 1, sizeof *temp);
+
+    memset(rest, 0, sizeof *rest);
+    for (size_t i = 0; res->rcpts != NULL && i < n && i < res->n_rcpts; i++) {
+        enum rcpt_outcome o = res->rcpts[i].outcome;
+        perm[i] = o == RCPT_PERMFAIL;
+        temp[i] = o == RCPT_TEMPFAIL || o == RCPT_NO_VERDICT;
+        n_perm += perm[i];
+        n_temp += temp[i];
+    }
+    if (res->per_rcpt && n_perm > 0 && n_temp > 0 && qdir != NULL
+        && keep_refused(cfg, qdir, acct, env, msg, res, perm, attempts, rest) == 0) {
+        char *list = rcpt_list(env, res, temp, err->msg);
+        mo_err_set(err, EX_TEMPFAIL, ngettext("recipient refused for now: %s",
+                                              "recipients refused for now: %s", n_temp), list);
+        free(list);
+    } else {
+        memset(perm, 0, n * sizeof *perm);
+    }
+    /* perm: the refused for good that went to failed/; add the delivered */
+    rest->delivered = res->rcpts ? smtp_result_count(res, RCPT_DELIVERED, perm) : 0;
+    envelope_drop_rcpts(env, perm);
+    free(perm);
+    free(temp);
+    return env->n_rcpts;
+}

@@ -55,27 +55,24 @@ static struct queue_run_opts queue_opts(const struct cli *cli)
     return o;
 }
 
-/* delivered: env->n_rcpts flags, set for recipients LMTP delivered. */
+/* The first attempt; res is the caller's to free. */
 static int deliver(const struct cli *cli, const struct config *cfg,
                    const struct account *acct, const struct envelope *env,
-                   const struct message *msg, bool *delivered,
+                   const struct message *msg, struct smtp_result *res,
                    enum delivery_stage *stage, struct mo_err *err)
 {
     struct delivery d;
-    struct smtp_result res;
     int rc;
 
     delivery_init(&d, cfg, acct, cli->verbose, cli->debug, queue_has_mail(cfg, acct));
-    memset(&res, 0, sizeof res);
-    rc = delivery_send(&d, env, msg, &res, stage, err);
-    smtp_result_count(&res, RCPT_DELIVERED, delivered);
+    memset(res, 0, sizeof *res);
+    rc = delivery_send(&d, env, msg, res, stage, err);
     if (rc == 0) {
         /* the server is up: queued mail of this account rides along */
         struct queue_run_opts qo = queue_opts(cli);
         queue_flush_session(&d, &qo);
     }
     delivery_end(&d);
-    smtp_result_free(&res);
     return rc;
 }
 
@@ -107,6 +104,37 @@ static int keep_for_later(const struct config *cfg, const struct account *acct,
     return 0;
 }
 
+/* The first attempt and what becomes of a failure. LMTP: recipients that
+ * have the message are not kept again; when some were refused for good and
+ * others for now, the first ones are kept in failed/, the others queued, and
+ * the exit status is the permanent failure's. */
+static int send_now(const struct cli *cli, const struct config *cfg,
+                    const struct account *acct, struct envelope *env,
+                    const struct message *msg, struct mo_err *err,
+                    char failed_id[QUEUE_ID_LEN + 1])
+{
+    struct smtp_result res;
+    struct delivery_rest rest;
+    enum delivery_stage stage;
+    size_t n = env->n_rcpts;
+    char *qdir;
+    int rc = deliver(cli, cfg, acct, env, msg, &res, &stage, err);
+
+    if (rc != 0) {
+        qdir = acct->queue ? queue_dir_path(cfg) : NULL;
+        if (delivery_sort_out(cfg, qdir, acct, env, msg, &res, 1, err, &rest) == 0 && n > 0)
+            rc = 0;
+        else
+            rc = keep_for_later(cfg, acct, env, msg, stage, err, failed_id);
+        if (rc == 0 && rest.failed > 0)
+            rc = mo_err_set(err, EX_UNAVAILABLE, _("%s; a copy for them is kept in the queue's failed/ as %s"),
+                            rest.failed_why.msg, rest.failed_id);
+        free(qdir);
+    }
+    smtp_result_free(&res);
+    return rc;
+}
+
 static int run_deliver(const struct cli *cli, struct config *cfg)
 {
     struct mo_err err = { 0, "" };
@@ -125,19 +153,8 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
         goto out;
     if (cli->dry_run)
         rc = dryrun_print(stdout, acct, &env, &msg, &err);
-    else {
-        bool *done = xcalloc(env.n_rcpts, sizeof *done);
-        enum delivery_stage stage;
-        if ((rc = deliver(cli, cfg, acct, &env, &msg, done, &stage, &err)) != 0) {
-            /* LMTP: recipients that have it are not queued again */
-            size_t n = env.n_rcpts;
-            if (envelope_drop_rcpts(&env, done) == n && n > 0)
-                rc = 0;
-            else
-                rc = keep_for_later(cfg, acct, &env, &msg, stage, &err, failed_id);
-        }
-        free(done);
-    }
+    else
+        rc = send_now(cli, cfg, acct, &env, &msg, &err, failed_id);
 out:
     envelope_free(&env);
     message_free(&msg);
