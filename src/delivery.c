@@ -1,6 +1,7 @@
 /* delivery.c - one message to the account's server and its log line, the
  * retry rule, and keeping a failed first attempt in the queue. */
 #include "config.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,13 +45,15 @@ void delivery_init(struct delivery *d, const struct config *cfg,
     d->keep_open = keep_open;
 }
 
-/* The one place that asks for the account's password. */
+/* The one place that asks for the account's password or OAuth 2 token. */
 static int get_password(struct delivery *d, struct mo_err *err)
 {
     const struct account *a = d->acct;
 
     if (d->password != NULL || !sasl_login_needs_password(a->auth, a->user))
         return 0;
+    if (oauth2_applies(a))      /* the caller wants to know if it is new */
+        return oauth2_access_token(a, &d->password, &d->token_refreshed, err);
     return secret_get_password(a, &d->password, err);
 }
 
@@ -100,6 +103,44 @@ static void mark_broken(struct delivery *d, enum delivery_stage stage,
     }
 }
 
+/* The server refused the login (535) with an OAuth 2 access token from the
+ * cache, and took the message for nobody: the token may have been revoked
+ * before its expiry. It is dropped from the cache and the session closed,
+ * so that the next open refreshes it (once: a token just refreshed that is
+ * refused is final). */
+static bool stale_token(struct delivery *d, struct smtp_result *res,
+                        const struct mo_err *err)
+{
+    if (!oauth2_applies(d->acct) || d->token_refreshed || d->password == NULL
+        || err->code != EX_NOPERM || res->auth || res->reply_code != 535
+        || smtp_result_count(res, RCPT_DELIVERED, NULL) != 0)
+        return false;
+    if (d->verbose)
+        fprintf(stderr, "mailout: %s\n",
+                _("the server refused the cached OAuth 2 access token: refreshing it and trying again"));
+    oauth2_token_refused(d->acct, d->password);
+    secret_free(d->password);
+    d->password = NULL;
+    smtp_session_close(d->s);
+    d->s = NULL;
+    smtp_result_free(res);
+    memset(res, 0, sizeof *res);
+    return true;
+}
+
+static int open_and_send(struct delivery *d, const struct envelope *env,
+                         const struct message *msg, struct smtp_result *res,
+                         enum delivery_stage *stage, struct mo_err *err)
+{
+    int rc = d->s == NULL ? open_session(d, stage, err) : 0;
+
+    if (rc == 0) {
+        *stage = STAGE_MESSAGE;
+        rc = smtp_session_send(d->s, env, msg, res, err);
+    }
+    return rc;
+}
+
 int delivery_send(struct delivery *d, const struct envelope *env,
                   const struct message *msg, struct smtp_result *res,
                   enum delivery_stage *stage, struct mo_err *err)
@@ -111,11 +152,9 @@ int delivery_send(struct delivery *d, const struct envelope *env,
         *err = d->broken_err;
         return -1;
     }
-    rc = d->s == NULL ? open_session(d, stage, err) : 0;
-    if (rc == 0) {
-        *stage = STAGE_MESSAGE;
-        rc = smtp_session_send(d->s, env, msg, res, err);
-    }
+    rc = open_and_send(d, env, msg, res, stage, err);
+    if (rc != 0 && *stage == STAGE_MESSAGE && stale_token(d, res, err))
+        rc = open_and_send(d, env, msg, res, stage, err);
     log_attempt(d, env, msg, res, rc == 0 ? EX_OK : err->code);
     if (rc != 0)
         mark_broken(d, *stage, err);

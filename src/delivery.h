@@ -33,6 +33,9 @@ struct delivery {
     struct smtp_session *s;     /* NULL: not open, or closed when it became
                                  * unusable */
     char *password;
+    bool token_refreshed;       /* password is an OAuth 2 access token that
+                                 * was refreshed for this session, not taken
+                                 * from the cache */
     bool broken;                /* a failure that the next message would meet
                                  * too: later sends fail at once with it */
     enum delivery_stage broken_stage;
