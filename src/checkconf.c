@@ -15,6 +15,8 @@
 #include "util.h"
 #include "checkconf.h"
 #include "sasl.h"
+#include "secrets.h"
+#include "serverinfo.h"
 
 struct lint {
     const struct account *a;
@@ -229,52 +231,88 @@ static bool wanted(const struct account *a, const char *only)
     return only == NULL || strcmp(a->name, only) == 0;
 }
 
-static void check_accounts(FILE *out, const struct config *cfg, const char *only,
-                           char ***lines, size_t *n)
+/* What one run found: the problem lines, and the exit code of the first. */
+struct findings {
+    char **lines;
+    size_t n;
+    int first;
+};
+
+/* --connect: the account's server, step by step on out; its failure is a
+ * problem line too. */
+static void connect_account(const struct account *a, const struct checkconf_opts *o,
+                            FILE *out, struct findings *f)
+{
+    struct smtp_options opt = { .acct = a, .verbose = o->verbose, .debug = o->debug };
+    struct mo_err pw_err = { 0, "" }, err = { 0, "" };
+    char *password = NULL;
+    bool no_password = false;
+
+    if (a->host == NULL)
+        return;     /* reported already */
+    if (sasl_login_needs_password(a->auth, a->user))
+        no_password = secret_get_password(a, &password, &pw_err) != 0;
+    opt.password = password;
+    fprintf(out, _("\nthe server of account %s, step by step:\n"), a->name);
+    fflush(out);
+    if (smtp_check_connection(&opt, no_password ? &pw_err : NULL, out, &err) != 0) {
+        add_line(&f->lines, &f->n, xasprintf(_("[account %s] %s"), a->name, err.msg));
+        if (f->first == EX_OK)
+            f->first = err.code;
+    }
+    secret_free(password);
+}
+
+static void check_accounts(FILE *out, const struct config *cfg, const struct checkconf_opts *o,
+                           struct findings *f)
 {
     bool seen = false;
 
     for (size_t i = 0; i < cfg->n_accounts; i++) {
-        if (!wanted(&cfg->accounts[i], only))
+        if (!wanted(&cfg->accounts[i], o->account))
             continue;
         seen = true;
         fputc('\n', out);
         describe_keys(out, &cfg->accounts[i], "");
-        checkconf_account(&cfg->accounts[i], lines, n);
+        if (checkconf_account(&cfg->accounts[i], &f->lines, &f->n) > 0 && f->first == EX_OK)
+            f->first = EX_CONFIG;
+        if (o->connect)
+            connect_account(&cfg->accounts[i], o, out, f);
     }
-    if (only != NULL && !seen)
-        add_line(lines, n, xasprintf(_("no account named '%s' in the configuration"), only));
+    if (o->account != NULL && !seen)
+        add_line(&f->lines, &f->n, xasprintf(_("no account named '%s' in the configuration"), o->account));
     else if (cfg->n_accounts == 0)
-        add_line(lines, n, xstrdup(_("no account is configured: add an [account NAME] section with host")));
+        add_line(&f->lines, &f->n, xstrdup(_("no account is configured: add an [account NAME] section with host")));
 }
 
-int checkconf_run(const char *explicit_file, const char *account,
-                  FILE *out, FILE *errout)
+int checkconf_run(const struct checkconf_opts *o, FILE *out, FILE *errout)
 {
     struct config cfg;
     struct mo_err err = { 0, "" };
-    char **lines = NULL;
-    size_t n = 0;
+    struct findings f = { NULL, 0, EX_OK };
 
-    if (config_check_load(&cfg, explicit_file, &err) != 0) {
+    if (config_check_load(&cfg, o->file, &err) != 0) {
         fprintf(errout, "mailout: %s\n", err.msg);
         return err.code;
     }
     describe_files(out, &cfg, "");
     for (size_t i = 0; i < cfg.n_problems; i++)
-        add_line(&lines, &n, xstrdup(cfg.problems[i]));
-    lint_file_modes(&cfg, &lines, &n);
-    check_accounts(out, &cfg, account, &lines, &n);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(errout, "mailout: %s\n", lines[i]);
-        free(lines[i]);
-    }
-    free(lines);
+        add_line(&f.lines, &f.n, xstrdup(cfg.problems[i]));
+    lint_file_modes(&cfg, &f.lines, &f.n);
+    if (f.n > 0)
+        f.first = EX_CONFIG;
+    check_accounts(out, &cfg, o, &f);
     fputc('\n', out);
-    if (n == 0)
+    fflush(out);
+    for (size_t i = 0; i < f.n; i++) {
+        fprintf(errout, "mailout: %s\n", f.lines[i]);
+        free(f.lines[i]);
+    }
+    free(f.lines);
+    if (f.n == 0)
         fprintf(out, "%s\n", _("no problems found"));
     else
-        fprintf(out, ngettext("%zu problem found\n", "%zu problems found\n", n), n);
+        fprintf(out, ngettext("%zu problem found\n", "%zu problems found\n", f.n), f.n);
     config_free(&cfg);
-    return n == 0 ? EX_OK : EX_CONFIG;
+    return f.n == 0 ? EX_OK : f.first != EX_OK ? f.first : EX_CONFIG;
 }

@@ -4,15 +4,25 @@
 #ifndef MAILOUT_CHECKCONF_H
 #define MAILOUT_CHECKCONF_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "conf.h"
 
-/* Loads the configuration (explicit_file: -C, or NULL), reports on out what
- * was read and every account's keys with their origin, and on errout one
- * line per problem. account: only that one (-a), or NULL. Returns the exit
- * code: EX_OK when clean, EX_CONFIG otherwise. */
-int checkconf_run(const char *explicit_file, const char *account,
-                  FILE *out, FILE *errout);
+struct checkconf_opts {
+    const char *file;           /* -C FILE, or NULL */
+    const char *account;        /* -a NAME: only that one, or NULL */
+    bool connect;               /* --connect: each server tried too */
+    int verbose;                /* -v and --debug for those sessions */
+    bool debug;
+};
+
+/* Loads the configuration, reports on out what was read and every
+ * account's keys with their origin, and on errout one line per problem.
+ * With connect, each account's server is tried after its keys: connect,
+ * TLS, AUTH, MAIL FROM, step by step on out. Returns the exit code:
+ * EX_OK when clean, else that of the first problem (EX_CONFIG for a
+ * problem in the files, a send's exit code for a step that failed). */
+int checkconf_run(const struct checkconf_opts *o, FILE *out, FILE *errout);
 
 /* The likely mistakes of one account (port/tls mix-ups, password next to
  * password_command, ...), each appended to *lines as "FILE:LINE: KEY: why";

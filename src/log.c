@@ -2,7 +2,8 @@
  *
  * Values come from the network (the server's reply) and from the message
  * (addresses), so every value that is not a plain token is quoted and
- * escaped: a reply can never start a new log line or fake a field. */
+ * escaped: a reply can never start a new log line or fake a field. Valid
+ * UTF-8 stays readable; controls and invalid bytes are escaped. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -26,32 +27,48 @@ static bool plain_char(unsigned char c)
     return c > ' ' && c < 0x7f && c != '\'' && c != '\\';
 }
 
-/* Appends v: as it is when every byte is plain, else in single quotes with
- * \\, \' and \xHH escapes for quotes, controls and non-ASCII bytes. */
+/* Bytes of the character at v[i] that stay as they are: a plain ASCII
+ * character, or a printable UTF-8 sequence (readable, as the addresses
+ * and replies were written); 0 for a byte to escape. */
+static size_t kept_len(const char *v, size_t i, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)v + i;
+
+    if (*u < 0x80)
+        return plain_char(*u) || *u == ' ' ? 1 : 0;
+    return utf8_printable_len(u, n - i);
+}
+
+/* Appends v: as it is when every character is plain (ASCII without quotes,
+ * backslashes or spaces, or printable UTF-8), else in single quotes with
+ * \\, \' and \xHH escapes for quotes, controls and bytes that are not
+ * valid UTF-8. */
 static void append_value(struct strbuf *b, const char *v, bool always_quote)
 {
-    size_t n = strlen(v);
+    size_t n = strlen(v), k;
     bool quote = always_quote || n == 0;
 
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = !plain_char((unsigned char)v[i]);
+    for (size_t i = 0; i < n && !quote; i += k)
+        quote = (k = kept_len(v, i, n)) == 0 || v[i] == ' ';
     if (!quote) {
         strbuf_append(b, v, n);
         return;
     }
     strbuf_append(b, "'", 1);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i += k) {
         unsigned char c = (unsigned char)v[i];
-        if (i == VALUE_MAX) {
+        if (i >= VALUE_MAX) {
             strbuf_append(b, "...", 3);
             break;
         }
-        if (c == '\'' || c == '\\')
+        if ((k = kept_len(v, i, n)) > 0)
+            strbuf_append(b, &v[i], k);
+        else if (c == '\'' || c == '\\')
             strbuf_appendf(b, "\\%c", c);
-        else if (c < ' ' || c >= 0x7f)
-            strbuf_appendf(b, "\\x%02X", c);
         else
-            strbuf_append(b, &v[i], 1);
+            strbuf_appendf(b, "\\x%02X", c);
+        if (k == 0)
+            k = 1;
     }
     strbuf_append(b, "'", 1);
 }
@@ -189,7 +206,7 @@ void log_delivery(const struct config *cfg, const struct log_record *r)
     if (r->account != NULL)
         field(&b, "account", r->account, false);
     strbuf_appendf(&b, " tls=%s auth=%s", r->tls ? "on" : "off", r->auth ? "on" : "off");
-    if (r->user != NULL)
+    if (r->auth && r->user != NULL)     /* the login that was used, if any */
         field(&b, "user", r->user, false);
     if (r->uid_name != NULL)
         field(&b, "uid", r->uid_name, false);

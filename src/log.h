@@ -11,8 +11,8 @@ struct log_record {
     const char *account;        /* a fallback account's name: its server took
                                  * or refused the message; NULL otherwise */
     bool tls;
-    bool auth;
-    const char *user;
+    bool auth;                  /* the session logged in */
+    const char *user;           /* the login: logged only with auth */
     const char *uid_name;       /* system mode: the local user who submitted */
     const char *from;
     const char *const *rcpts;

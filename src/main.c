@@ -77,10 +77,12 @@ static int deliver(const struct cli *cli, const struct config *cfg,
 }
 
 /* A temporary failure is queued (exit 0, with a notice); a permanent one
- * keeps its exit code and leaves a copy in the queue's failed/. */
+ * keeps its exit code and leaves a copy in the queue's failed/ (its ID in
+ * failed_id, for the line that follows the error). */
 static int keep_for_later(const struct config *cfg, const struct account *acct,
                           const struct envelope *env, const struct message *msg,
-                          enum delivery_stage stage, struct mo_err *err)
+                          enum delivery_stage stage, struct mo_err *err,
+                          char failed_id[QUEUE_ID_LEN + 1])
 {
     struct mo_err qerr = { 0, "" };
     char id[QUEUE_ID_LEN + 1];
@@ -95,7 +97,7 @@ static int keep_for_later(const struct config *cfg, const struct account *acct,
     if (kept != 0)
         return -1;
     if (delivery_fate(err->code, stage, false) != FATE_RETRY) {
-        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), id);
+        memcpy(failed_id, id, sizeof id);
         return -1;
     }
     fprintf(stderr, _("mailout: queued as %s: %s; will retry\n"), id, err->msg);
@@ -108,7 +110,8 @@ static int keep_for_later(const struct config *cfg, const struct account *acct,
  * the exit status is the permanent failure's. */
 static int send_now(const struct cli *cli, const struct config *cfg,
                     const struct account *acct, struct envelope *env,
-                    const struct message *msg, struct mo_err *err)
+                    const struct message *msg, struct mo_err *err,
+                    char failed_id[QUEUE_ID_LEN + 1])
 {
     struct smtp_result res;
     struct delivery_rest rest;
@@ -122,7 +125,7 @@ static int send_now(const struct cli *cli, const struct config *cfg,
         if (delivery_sort_out(cfg, qdir, acct, env, msg, &res, 1, err, &rest) == 0 && n > 0)
             rc = 0;
         else
-            rc = keep_for_later(cfg, acct, env, msg, stage, err);
+            rc = keep_for_later(cfg, acct, env, msg, stage, err, failed_id);
         if (rc == 0 && rest.failed > 0)
             rc = mo_err_set(err, EX_UNAVAILABLE, _("%s; a copy for them is kept in the queue's failed/ as %s"),
                             rest.failed_why.msg, rest.failed_id);
@@ -138,6 +141,7 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     struct message msg;
     struct envelope env;
     const struct account *acct;
+    char failed_id[QUEUE_ID_LEN + 1] = "";
     int rc = -1;
 
     memset(&msg, 0, sizeof msg);
@@ -150,11 +154,16 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     if (cli->dry_run)
         rc = dryrun_print(stdout, cfg, acct, &env, &msg, &err);
     else
-        rc = send_now(cli, cfg, acct, &env, &msg, &err);
+        rc = send_now(cli, cfg, acct, &env, &msg, &err, failed_id);
 out:
     envelope_free(&env);
     message_free(&msg);
-    return rc == 0 ? EX_OK : fail(&err);
+    if (rc == 0)
+        return EX_OK;
+    rc = fail(&err);
+    if (failed_id[0] != '\0')      /* after the error it is about */
+        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), failed_id);
+    return rc;
 }
 
 static int run_queue(const struct cli *cli, const struct config *cfg)
@@ -226,12 +235,12 @@ static int run_unconfigured(const struct cli *cli)
         return EX_OK;
     case CLI_NEWALIASES:
         return EX_OK;
-    case CLI_CHECK_CONFIG:
-        if (cli->connect) {
-            mo_err_set(&err, EX_UNAVAILABLE, "%s", _("--check-config --connect is not available yet; use --check-config and --serverinfo"));
-            return fail(&err);
-        }
-        return checkconf_run(cli->config_file, cli->account, stdout, stderr);
+    case CLI_CHECK_CONFIG: {
+        struct checkconf_opts o = { .file = cli->config_file, .account = cli->account,
+                                    .connect = cli->connect, .verbose = cli->verbose,
+                                    .debug = cli->debug };
+        return checkconf_run(&o, stdout, stderr);
+    }
     case CLI_IMPORT_MSMTPRC:
         return msmtprc_import(cli->import_file, stdout, &err) == 0 ? EX_OK : fail(&err);
     default:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "i18n.h"
 #include "util.h"
 #include "smtp_session.h"
@@ -49,6 +50,8 @@ static void change(struct smtp_session *s, enum smtp_phase ph, enum smtp_txn tx)
         fprintf(stderr, "-- %s\n", txn_names[tx].debug);
     s->phase = ph;
     s->txn = tx;
+    if (ph >= PH_CONNECT && ph <= PH_AUTHENTICATED)
+        s->reached = ph;
 }
 
 void smtp_set_phase(struct smtp_session *s, enum smtp_phase ph)
@@ -66,6 +69,11 @@ void smtp_set_txn(struct smtp_session *s, enum smtp_txn tx)
 void smtp_name_stage(struct smtp_session *s, enum smtp_phase ph)
 {
     s->stage = &phase_names[ph];
+}
+
+void smtp_name_txn(struct smtp_session *s, enum smtp_txn tx)
+{
+    s->stage = &txn_names[tx];
 }
 
 bool smtp_can_send(const struct smtp_session *s)
@@ -262,6 +270,43 @@ static int greeting(struct smtp_session *s, struct mo_err *err)
     return smtp_reply_error(s, _("unexpected greeting"), NULL, err);
 }
 
+/* One extension line as shown: AUTH with the mechanism names caps_parse
+ * kept (RFC 4422's charset), any other line made printable. */
+static void show_extension(const struct smtp_session *s, const char *t, size_t len,
+                           char *buf, size_t size)
+{
+    size_t n;
+
+    if (len >= 4 && strncasecmp(t, "AUTH", 4) == 0 && (len == 4 || t[4] == ' ' || t[4] == '=')) {
+        snprintf(buf, size, "AUTH%s", s->caps.auth_mechs);
+        n = strlen(buf);
+        while (n > 0 && buf[n - 1] == ' ')
+            buf[--n] = '\0';
+        return;
+    }
+    reply_printable(t, len, buf, size);
+}
+
+void smtp_extensions(const struct smtp_session *s, char *buf, size_t size)
+{
+    size_t used = 0, len;
+
+    buf[0] = '\0';
+    for (size_t i = 1; i < s->reply.n_lines && used + 3 < size; i++) {
+        const char *t = reply_line_text(&s->reply, i, &len);
+        if (t == NULL || len == 0)
+            continue;
+        if (used > 0) {
+            memcpy(buf + used, ", ", 3);
+            used += 2;
+        }
+        show_extension(s, t, len, buf + used, size - used);
+        used += strlen(buf + used);
+    }
+    if (used == 0)
+        snprintf(buf, size, "%s", _("none"));
+}
+
 /* RFC 5321 4.1.4: the EHLO name is a fully qualified domain or, when the host
  * has none, an address literal of our end of the connection. */
 static const char *ehlo_name(const struct smtp_session *s, char *buf, size_t size)
@@ -297,9 +342,11 @@ static int hello(struct smtp_session *s, struct mo_err *err)
         return -1;
     if (s->reply.code == 250) {
         caps_parse(&s->caps, &s->reply);
-        smtp_verbose(s, _("server extensions:%s%s%s%s"), s->caps.pipelining ? " PIPELINING" : "",
-             s->caps.starttls ? " STARTTLS" : "", s->caps.auth ? " AUTH" : "",
-             s->caps.auth ? s->caps.auth_mechs : "");
+        if (s->opt.verbose) {
+            char ext[1024];
+            smtp_extensions(s, ext, sizeof ext);
+            smtp_verbose(s, _("server extensions: %s"), ext);
+        }
         return 0;
     }
     if (lmtp || (s->reply.code != 500 && s->reply.code != 502))

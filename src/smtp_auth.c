@@ -362,3 +362,19 @@ int smtp_auth_start(struct smtp_session *s, struct flight *f, struct mo_err *err
     sasl_client_free(sc);
     return rc;
 }
+
+int smtp_auth_now(struct smtp_session *s, struct mo_err *err)
+{
+    struct flight f = { NULL, 0, 0 };
+    int rc = smtp_auth_start(s, &f, err);
+
+    if (rc == 0 && f.n == 1) {
+        smtp_name_stage(s, PH_AUTH);
+        rc = smtp_send_line(s, f.cmd[0].line, f.cmd[0].shown, err) == 0
+             && smtp_flush(s, err) == 0
+             /* Wait: the verdict on the login is what is asked for. */
+             && smtp_read_reply(s, false, err) == 0 ? smtp_auth_reply(s, err) : -1;
+    }
+    flight_free(&f);
+    return rc;
+}

@@ -17,6 +17,12 @@
  * the session is PH_BROKEN). */
 int smtp_auth_start(struct smtp_session *s, struct flight *f, struct mo_err *err);
 
+/* The login alone, lock-step, for --check-config --connect: a pipelinable
+ * AUTH line goes out by itself and its verdict is read at once. Errors as
+ * smtp_auth_start's; 0 without a login when the account does not log in
+ * (phase READY then). */
+int smtp_auth_now(struct smtp_session *s, struct mo_err *err);
+
 /* The reply (in s->reply) to an AUTH line sent in a flight. */
 int smtp_auth_reply(struct smtp_session *s, struct mo_err *err);
 

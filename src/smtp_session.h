@@ -55,6 +55,9 @@ struct smtp_session {
     enum smtp_phase phase;
     enum smtp_txn txn;
     const struct smtp_stage *stage;   /* the part of the state set last */
+    enum smtp_phase reached;    /* the last phase entered of CONNECT ..
+                                 * AUTHENTICATED: where a failed start
+                                 * stopped (--check-config --connect) */
     bool probe;                 /* --serverinfo: a missing STARTTLS is
                                  * reported, not fatal */
     enum auth_mech mech;        /* the mechanism AUTH uses or used */
@@ -75,6 +78,10 @@ void smtp_set_txn(struct smtp_session *s, enum smtp_txn tx);
  * AUTH is read when the phase may already be QUIT. */
 void smtp_name_stage(struct smtp_session *s, enum smtp_phase ph);
 
+/* Names the stage after tx without entering it: -v's line about the
+ * envelope belongs to MAIL, whatever the flight sends before it. */
+void smtp_name_txn(struct smtp_session *s, enum smtp_txn tx);
+
 /* The stage as error messages name it: "greeting", "RCPT TO". */
 const char *smtp_stage_name(const struct smtp_session *s);
 
@@ -85,6 +92,10 @@ bool smtp_can_send(const struct smtp_session *s);
 /* -v: one line on stderr, tagged with the stage. */
 void smtp_verbose(const struct smtp_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* The extensions of the EHLO reply in s->reply, each line as the server
+ * wrote it (made printable), separated by ", "; "none" when it has none. */
+void smtp_extensions(const struct smtp_session *s, char *buf, size_t size);
 
 /* Queues one command line; it leaves with the next smtp_flush. shown (NULL:
  * the line) is what --debug prints instead (AUTH payloads). On a write
@@ -111,6 +122,13 @@ struct smtp_session *smtp_session_new(const struct smtp_options *opt);
 /* Connects, greets, EHLOs and does TLS as configured: phase READY. */
 int smtp_session_start(struct smtp_session *s, struct mo_err *err);
 
+/* --check-config --connect: MAIL FROM:<sender> alone (its ASCII form, or
+ * SMTPUTF8, as a send would), then RSET. 0 when the server accepted the
+ * sender; else -1 with the error (and hint) a send would give. answer:
+ * the server's reply to MAIL as one line ("" when none came). */
+int smtp_try_sender(struct smtp_session *s, const char *sender, char *answer,
+                    size_t size, struct mo_err *err);
+
 /* One command of a flight and what its reply means. */
 enum pending_kind { PEND_AUTH, PEND_RSET, PEND_MAIL, PEND_RCPT, PEND_DATA };
 
@@ -130,5 +148,7 @@ struct flight {
 /* Adds a command; the flight takes line and shown (may be NULL) over. */
 void flight_add(struct flight *f, enum pending_kind kind, size_t rcpt,
                 char *line, char *shown);
+/* Frees the commands (the lines wiped: AUTH) and the array. */
+void flight_free(struct flight *f);
 
 #endif

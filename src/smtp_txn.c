@@ -161,7 +161,7 @@ void flight_add(struct flight *f, enum pending_kind kind, size_t rcpt,
     f->n++;
 }
 
-static void flight_free(struct flight *f)
+void flight_free(struct flight *f)
 {
     for (size_t i = 0; i < f->n; i++) {
         secret_free(f->cmd[i].line);
@@ -767,6 +767,7 @@ static int transaction(struct smtp_session *s, struct txn *t, const struct envel
     }
     t->res->auth = t->res->auth || s->phase == PH_AUTHENTICATED;
     queue_commands(s, &f, w, msg, needs_utf8(w), bdat);
+    smtp_name_txn(s, TX_MAIL);
     smtp_verbose(s, ngettext("from <%s> to %zu recipient", "from <%s> to %zu recipients",
                              w->n_rcpts), t->env->sender, w->n_rcpts);
     if (run_flight(s, t, &f, bdat ? msg : NULL, err) == 0)
@@ -776,6 +777,39 @@ static int transaction(struct smtp_session *s, struct txn *t, const struct envel
         t->res->data_sent = !t->refused_early;
 out:
     flight_free(&f);
+    return rc;
+}
+
+int smtp_try_sender(struct smtp_session *s, const char *sender, char *answer,
+                    size_t size, struct mo_err *err)
+{
+    struct envelope env = { .sender = (char *)sender };
+    struct smtp_result res = { 0 };
+    struct txn t = { .env = &env, .res = &res };
+    struct envelope w = { 0 };
+    char *line;
+    int rc = -1;
+
+    answer[0] = '\0';
+    if (wire_envelope(s, &env, &w, err) != 0)
+        goto out;
+    line = xasprintf("MAIL FROM:<%s>%s", w.sender, needs_utf8(&w) ? " SMTPUTF8" : "");
+    smtp_set_txn(s, TX_MAIL);
+    rc = smtp_send_line(s, line, NULL, err) == 0 && smtp_flush(s, err) == 0
+         /* Wait: the verdict on the sender is what is asked for. */
+         && smtp_read_reply(s, false, err) == 0 ? 0 : -1;
+    free(line);
+    if (rc == 0) {
+        reply_oneline(&s->reply, answer, size);
+        mail_reply(s, &t);
+    }
+    if (rc == 0 && txn_failed(&t)) {
+        *err = t.err;
+        rc = -1;
+    }
+    abort_transaction(s);
+out:
+    wire_env_free(&w);
     return rc;
 }
 

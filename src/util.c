@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,4 +309,36 @@ bool is_hex_name(const char *s, size_t len, bool upper)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= a && s[i] <= f)))
             return false;
     return i == len;
+}
+
+/* Length of a valid UTF-8 sequence of a printable character at s, or 0
+ * (C1 controls, overlongs, surrogates and truncated sequences give 0). */
+size_t utf8_printable_len(const unsigned char *s, size_t avail)
+{
+    uint32_t cp;
+    size_t n;
+
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        n = 2;
+        cp = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        n = 3;
+        cp = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        n = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (avail < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
+            || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+        return 0;
+    return n;
 }

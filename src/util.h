@@ -50,6 +50,11 @@ int write_full(int fd, const void *p, size_t n);
 /* True if s has a byte < 0x20 (other than none allowed) or 0x7f. */
 bool has_control_chars(const char *s);
 
+/* Length of the valid UTF-8 sequence of one printable character at s (at
+ * most avail bytes), or 0: C1 controls, overlongs, surrogates and truncated
+ * sequences give 0. For text shown to people: addresses, the log. */
+size_t utf8_printable_len(const unsigned char *s, size_t avail);
+
 /* True if s is exactly len hex digits, all upper case (upper) or all lower
  * case: the file names of queue entries and of incoming/ drops. */
 bool is_hex_name(const char *s, size_t len, bool upper);

@@ -119,6 +119,9 @@ mode 550rcpt
 send refused550
 is "$?" 69 "550: exit 69 as before"
 like "$(cat "$T/err")" "failed/ as [0-9A-F]{10}" "550: a copy is kept in failed/"
+like "$(sed -n 1p "$T/err")" "^mailout: .*550" "  the error comes first"
+like "$(sed -n '$p' "$T/err")" "^mailout: a copy is kept in the queue's failed/ as [0-9A-F]{10}$" \
+    "  the copy line after the error it refers to"
 FID=$(sed -n 's/.*failed\/ as \([0-9A-F]*\).*/\1/p' "$T/err")
 ok "$([ -f "$Q/failed/$FID" ]; echo $?)" "failed/$FID exists"
 like "$(grep '^last-error:' "$Q/failed/$FID")" "550 5.1.1" "with the reason"

@@ -81,16 +81,38 @@ static void test_delivery(void)
     r.exitcode = EX_TEMPFAIL;
     r.user = "we ird";
     r.from = "";
-    r.tls = r.auth = false;
+    r.tls = false;
     log_delivery(&cfg, &r);
     text = take_log();
     is_str(text + 16,
-           "host=smtp.example.com tls=off auth=off user='we ird' from=<> "
+           "host=smtp.example.com tls=off auth=on user='we ird' from=<> "
            "recipients=a@b.example,c@d.example mailsize=298 smtpstatus=451 "
            "smtpmsg='451 it\\'s down\\x0D\\x0ANov 22 15:47:20 host=fake exitcode=EX_OK' "
            "exitcode=EX_TEMPFAIL\n",
            "a reply cannot add a line; quotes and blanks escaped; null sender is <>");
     free(text);
+
+    r.auth = false;
+    log_delivery(&cfg, &r);
+    text = take_log();
+    ok(strstr(text, " auth=off from=<> ") != NULL && strstr(text, "user=") == NULL,
+       "no AUTH done: auth=off and no user= (the account's user did not log in): %s", text);
+    free(text);
+
+    {
+        const char *from = r.from, *msg = r.smtpmsg;
+        r.from = "j\xc3\xb6rg@ex\xc3\xa4mple.org";
+        r.smtpmsg = "550 Empf\xc3\xa4nger unbekannt \xff\xc2\x85\xe2\x80 end";
+        log_delivery(&cfg, &r);
+        text = take_log();
+        ok(strstr(text, " from=j\xc3\xb6rg@ex\xc3\xa4mple.org ") != NULL,
+           "a UTF-8 address stays readable, unquoted: %s", text);
+        ok(strstr(text, "smtpmsg='550 Empf\xc3\xa4nger unbekannt \\xFF\\xC2\\x85\\xE2\\x80 end'") != NULL,
+           "valid UTF-8 kept; an invalid byte, a C1 control and a cut sequence escaped: %s", text);
+        free(text);
+        r.from = from;
+        r.smtpmsg = msg;
+    }
 
     r.smtpmsg = NULL;
     r.smtpstatus = 0;
