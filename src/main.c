@@ -29,6 +29,7 @@
 #include "checkconf.h"
 #include "startup.h"
 #include "prepare.h"
+#include "relay.h"
 
 static struct startup_state start;
 
@@ -55,54 +56,13 @@ static struct queue_run_opts queue_opts(const struct cli *cli)
     return o;
 }
 
-/* delivered: env->n_rcpts flags, set for recipients LMTP delivered. */
-static int deliver(const struct cli *cli, const struct config *cfg,
-                   const struct account *acct, const struct envelope *env,
-                   const struct message *msg, bool *delivered,
-                   enum delivery_stage *stage, struct mo_err *err)
+/* What became of a message that was not sent, said once on stderr. */
+static void report_kept(const struct relay_outcome *out, const struct mo_err *err)
 {
-    struct delivery d;
-    struct smtp_result res;
-    int rc;
-
-    delivery_init(&d, cfg, acct, cli->verbose, cli->debug, queue_has_mail(cfg, acct));
-    memset(&res, 0, sizeof res);
-    rc = delivery_send(&d, env, msg, &res, stage, err);
-    smtp_result_count(&res, RCPT_DELIVERED, delivered);
-    if (rc == 0) {
-        /* the server is up: queued mail of this account rides along */
-        struct queue_run_opts qo = queue_opts(cli);
-        queue_flush_session(&d, &qo);
-    }
-    delivery_end(&d);
-    smtp_result_free(&res);
-    return rc;
-}
-
-/* A temporary failure is queued (exit 0, with a notice); a permanent one
- * keeps its exit code and leaves a copy in the queue's failed/. */
-static int keep_for_later(const struct config *cfg, const struct account *acct,
-                          const struct envelope *env, const struct message *msg,
-                          enum delivery_stage stage, struct mo_err *err)
-{
-    struct mo_err qerr = { 0, "" };
-    char id[QUEUE_ID_LEN + 1];
-    int kept = delivery_keep(cfg, acct, env, msg, err, stage, id, &qerr);
-
-    if (kept < 0) {
-        /* one line: why it failed, and why it is not kept either */
-        char why[sizeof err->msg];
-        snprintf(why, sizeof why, "%s", err->msg);
-        mo_err_set(err, err->code, _("%s; and it cannot be queued: %s"), why, qerr.msg);
-    }
-    if (kept != 0)
-        return -1;
-    if (delivery_fate(err->code, stage, false) != FATE_RETRY) {
-        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), id);
-        return -1;
-    }
-    fprintf(stderr, _("mailout: queued as %s: %s; will retry\n"), id, err->msg);
-    return 0;
+    if (out->result == RELAY_QUEUED)
+        fprintf(stderr, _("mailout: queued as %s: %s; will retry\n"), out->queue_id, err->msg);
+    else if (out->queue_id[0] != '\0')
+        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), out->queue_id);
 }
 
 static int run_deliver(const struct cli *cli, struct config *cfg)
@@ -123,17 +83,9 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     if (cli->dry_run)
         rc = dryrun_print(stdout, acct, &env, &msg, &err);
     else {
-        bool *done = xcalloc(env.n_rcpts, sizeof *done);
-        enum delivery_stage stage;
-        if ((rc = deliver(cli, cfg, acct, &env, &msg, done, &stage, &err)) != 0) {
-            /* LMTP: recipients that have it are not queued again */
-            size_t n = env.n_rcpts;
-            if (envelope_drop_rcpts(&env, done) == n && n > 0)
-                rc = 0;
-            else
-                rc = keep_for_later(cfg, acct, &env, &msg, stage, &err);
-        }
-        free(done);
+        struct relay_outcome ro;
+        rc = relay_message(cli, cfg, acct, &env, &msg, &ro, &err);
+        report_kept(&ro, &err);
     }
 out:
     envelope_free(&env);
