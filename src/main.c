@@ -30,6 +30,7 @@
 #include "startup.h"
 #include "prepare.h"
 #include "relay.h"
+#include "bs.h"
 
 static struct startup_state start;
 
@@ -91,6 +92,18 @@ out:
     envelope_free(&env);
     message_free(&msg);
     return rc == 0 ? EX_OK : fail(&err);
+}
+
+/* -bs: the SMTP session on stdin/stdout; cfg NULL in system mode. */
+static int run_bs(const struct cli *cli, const struct config *cfg)
+{
+    struct mo_err err = { 0, "" };
+
+    if (cli->dry_run) {
+        mo_err_set(&err, EX_USAGE, "%s", _("--dry-run does not go with -bs; pipe the message to mailout --dry-run instead"));
+        return fail(&err);
+    }
+    return bs_serve(STDIN_FILENO, STDOUT_FILENO, cli, cfg, &err) == 0 ? EX_OK : fail(&err);
 }
 
 static int run_queue(const struct cli *cli, const struct config *cfg)
@@ -194,10 +207,10 @@ static int run_configured(const struct cli *cli, struct config *cfg)
     case CLI_QUEUE_DELETE:
     case CLI_REQUEUE:
         return run_queue(cli, cfg);
+    case CLI_SMTP_STDIN:
+        return run_bs(cli, cfg);
     default:
-        mo_err_set(&err, EX_UNAVAILABLE, "%s", cli->mode == CLI_SMTP_STDIN
-                   ? _("-bs (SMTP on standard input) is not supported yet; pipe the message to mailout instead")
-                   : _("this mode is not available yet"));
+        mo_err_set(&err, EX_UNAVAILABLE, "%s", _("this mode is not available yet"));
         return fail(&err);
     }
 }
@@ -224,9 +237,12 @@ int main(int argc, char **argv)
         mo_err_set(&err, EX_NOINPUT, "%s", _("standard input is closed: there is no message to send"));
         return fail(&err);
     }
-    /* system mode: a caller who cannot read the configuration hands over */
-    if (handoff_maybe(&cli, &err) != 0)
+    /* system mode: a caller who cannot read the configuration hands over
+     * (for -bs, each message of the session) */
+    if ((status = handoff_maybe(&cli, &err)) < 0)
         return fail(&err);
+    if (status == 1)
+        return run_bs(&cli, NULL);
     memset(&cfg, 0, sizeof cfg);
     if (config_load(&cfg, cli.config_file, &err) != 0) {
         /* --version still answers, so that a broken file can be reported */
