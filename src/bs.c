@@ -317,22 +317,34 @@ static struct cli message_cli(const struct session *s)
 }
 
 /* The reply for a message that was not taken: the relay's own code when
- * there is one, else the class the exit status says. */
-static void reply_failure(struct session *s, const struct mo_err *err, int relay_code)
+ * there is one, else the class the exit status says; then where copies
+ * were kept (ro: the relay's outcome, or NULL). */
+static void reply_failure(struct session *s, const struct mo_err *err,
+                          const struct relay_outcome *ro)
 {
-    if (relay_code >= 400 && relay_code < 600)
-        reply(&s->io, "%d %d.0.0 %s", relay_code, relay_code / 100, err->msg);
-    else if (err->code == EX_TEMPFAIL || err->code == EX_IOERR || err->code == EX_OSERR
+    int code = ro != NULL ? ro->reply_code : 0;
+    char text[sizeof err->msg + 2 * 128];
+    int n = snprintf(text, sizeof text, "%s", err->msg);
+    bool temp = err->code == EX_TEMPFAIL;
+
+    if (ro != NULL && ro->failed_id[0] != '\0' && n >= 0 && (size_t)n < sizeof text)
+        n += snprintf(text + n, sizeof text - (size_t)n, _(" (a copy is kept in the queue's failed/ as %s)"), ro->failed_id);
+    if (ro != NULL && ro->queue_id[0] != '\0' && n >= 0 && (size_t)n < sizeof text)
+        snprintf(text + n, sizeof text - (size_t)n, _(" (queued for the other recipients as %s)"), ro->queue_id);
+    /* the relay's code when its class agrees (a mixed LMTP verdict is 5xx) */
+    if ((temp && code >= 400 && code < 500) || (!temp && code >= 500 && code < 600))
+        reply(&s->io, "%d %d.0.0 %s", code, code / 100, text);
+    else if (temp || err->code == EX_IOERR || err->code == EX_OSERR
              || err->code == EX_CANTCREAT)
-        reply(&s->io, "451 4.3.0 %s", err->msg);
+        reply(&s->io, "451 4.3.0 %s", text);
     else if (err->code == EX_NOUSER)
-        reply(&s->io, "550 5.1.1 %s", err->msg);
+        reply(&s->io, "550 5.1.1 %s", text);
     else if (err->code == EX_DATAERR)
-        reply(&s->io, "554 5.6.0 %s", err->msg);
+        reply(&s->io, "554 5.6.0 %s", text);
     else if (err->code == EX_CONFIG || err->code == EX_NOPERM)
-        reply(&s->io, "554 5.3.0 %s", err->msg);
+        reply(&s->io, "554 5.3.0 %s", text);
     else
-        reply(&s->io, "554 5.0.0 %s", err->msg);
+        reply(&s->io, "554 5.0.0 %s", text);
 }
 
 /* Through the account, as the command line sends. */
@@ -342,24 +354,19 @@ static void relay_here(struct session *s, const struct cli *c, int fd)
     struct message msg;
     struct envelope env;
     const struct account *acct;
-    struct relay_outcome ro = { .result = RELAY_REFUSED };
+    struct relay_outcome ro;
 
     memset(&msg, 0, sizeof msg);
     memset(&env, 0, sizeof env);
+    memset(&ro, 0, sizeof ro);
     msg.body_fd = -1;
     if (message_read(fd, true, queue_spool_dir(s->cfg), &msg, &err) != 0
             || prepare_message(c, s->cfg, &msg, &env, &acct, &err) != 0)
-        reply_failure(s, &err, 0);
-    else if (relay_message(c, s->cfg, acct, &env, &msg, &ro, &err) != 0) {
-        if (ro.queue_id[0] != '\0') {
-            char why[sizeof err.msg];
-            snprintf(why, sizeof why, "%s", err.msg);
-            mo_err_set(&err, err.code, _("%s (a copy is kept in the queue's failed/ as %s)"),
-                       why, ro.queue_id);
-        }
-        reply_failure(s, &err, ro.reply_code);
-    } else if (ro.result == RELAY_QUEUED)
-        reply(&s->io, "250 2.0.0 %s %s: %s", _("Ok: queued as"), ro.queue_id, err.msg);
+        reply_failure(s, &err, NULL);
+    else if (relay_message(c, s->cfg, acct, &env, &msg, &ro, &err) != 0)
+        reply_failure(s, &err, &ro);
+    else if (ro.result == RELAY_QUEUED)
+        reply(&s->io, "250 2.0.0 %s %s: %s", _("Ok: queued as"), ro.queue_id, ro.queued_why.msg);
     else
         reply(&s->io, "250 2.0.0 %s", _("Ok: delivered"));
     envelope_free(&env);
@@ -373,11 +380,11 @@ static void relay(struct session *s, int fd)
 
     if (lseek(fd, 0, SEEK_SET) != 0) {
         mo_err_set(&err, EX_IOERR, "%s", strerror(errno));
-        reply_failure(s, &err, 0);
+        reply_failure(s, &err, NULL);
     } else if (s->cfg != NULL) {
         relay_here(s, &c, fd);
     } else if (handoff_message(&c, fd, &err) != 0) {
-        reply_failure(s, &err, 0);      /* system mode: mailout-submit said no */
+        reply_failure(s, &err, NULL);      /* system mode: mailout-submit said no */
     } else {
         reply(&s->io, "250 2.0.0 %s", _("Ok: queued for delivery"));
     }

@@ -1,6 +1,7 @@
 /* delivery.c - one message to the account's server and its log line, the
  * retry rule, and keeping a failed first attempt in the queue. */
 #include "config.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,13 +45,15 @@ void delivery_init(struct delivery *d, const struct config *cfg,
     d->keep_open = keep_open;
 }
 
-/* The one place that asks for the account's password. */
+/* The one place that asks for the account's password or OAuth 2 token. */
 static int get_password(struct delivery *d, struct mo_err *err)
 {
     const struct account *a = d->acct;
 
     if (d->password != NULL || !sasl_login_needs_password(a->auth, a->user))
         return 0;
+    if (oauth2_applies(a))      /* the caller wants to know if it is new */
+        return oauth2_access_token(a, &d->password, &d->token_refreshed, err);
     return secret_get_password(a, &d->password, err);
 }
 
@@ -100,6 +103,44 @@ static void mark_broken(struct delivery *d, enum delivery_stage stage,
     }
 }
 
+/* The server refused the login (535) with an OAuth 2 access token from the
+ * cache, and took the message for nobody: the token may have been revoked
+ * before its expiry. It is dropped from the cache and the session closed,
+ * so that the next open refreshes it (once: a token just refreshed that is
+ * refused is final). */
+static bool stale_token(struct delivery *d, struct smtp_result *res,
+                        const struct mo_err *err)
+{
+    if (!oauth2_applies(d->acct) || d->token_refreshed || d->password == NULL
+        || err->code != EX_NOPERM || res->auth || res->reply_code != 535
+        || smtp_result_count(res, RCPT_DELIVERED, NULL) != 0)
+        return false;
+    if (d->verbose)
+        fprintf(stderr, "mailout: %s\n",
+                _("the server refused the cached OAuth 2 access token: refreshing it and trying again"));
+    oauth2_token_refused(d->acct, d->password);
+    secret_free(d->password);
+    d->password = NULL;
+    smtp_session_close(d->s);
+    d->s = NULL;
+    smtp_result_free(res);
+    memset(res, 0, sizeof *res);
+    return true;
+}
+
+static int open_and_send(struct delivery *d, const struct envelope *env,
+                         const struct message *msg, struct smtp_result *res,
+                         enum delivery_stage *stage, struct mo_err *err)
+{
+    int rc = d->s == NULL ? open_session(d, stage, err) : 0;
+
+    if (rc == 0) {
+        *stage = STAGE_MESSAGE;
+        rc = smtp_session_send(d->s, env, msg, res, err);
+    }
+    return rc;
+}
+
 int delivery_send(struct delivery *d, const struct envelope *env,
                   const struct message *msg, struct smtp_result *res,
                   enum delivery_stage *stage, struct mo_err *err)
@@ -111,11 +152,9 @@ int delivery_send(struct delivery *d, const struct envelope *env,
         *err = d->broken_err;
         return -1;
     }
-    rc = d->s == NULL ? open_session(d, stage, err) : 0;
-    if (rc == 0) {
-        *stage = STAGE_MESSAGE;
-        rc = smtp_session_send(d->s, env, msg, res, err);
-    }
+    rc = open_and_send(d, env, msg, res, stage, err);
+    if (rc != 0 && *stage == STAGE_MESSAGE && stale_token(d, res, err))
+        rc = open_and_send(d, env, msg, res, stage, err);
     log_attempt(d, env, msg, res, rc == 0 ? EX_OK : err->code);
     if (rc != 0)
         mark_broken(d, *stage, err);
@@ -154,4 +193,85 @@ int delivery_keep(const struct config *cfg, const struct account *acct,
         log_queue_event(cfg, retry ? "queued" : "failed", id, failure->msg);
     free(qdir);
     return rc;
+}
+
+/* "addr (reply); ..." for the recipients of env marked in pick; a
+ * recipient without a verdict gets why (the session's failure). */
+static char *rcpt_list(const struct envelope *env, const struct smtp_result *res,
+                       const bool *pick, const char *why)
+{
+    struct strbuf b;
+    size_t k = 0;
+
+    strbuf_init(&b, 0);
+    for (size_t i = 0; i < env->n_rcpts; i++)
+        if (pick[i])
+            strbuf_appendf(&b, "%s%s (%s)", k++ ? "; " : "", env->rcpts[i],
+                           res->rcpts[i].reply ? res->rcpts[i].reply : why);
+    return strbuf_detach(&b, NULL);
+}
+
+/* The 5xx recipients (perm) in qdir/failed/; rest filled. */
+static int keep_refused(const struct config *cfg, const char *qdir,
+                        const struct account *acct, const struct envelope *env,
+                        const struct message *msg, const struct smtp_result *res,
+                        const bool *perm, unsigned attempts, struct delivery_rest *rest)
+{
+    struct envelope part = *env;
+    struct mo_err werr;
+    char *list = rcpt_list(env, res, perm, "");
+    int rc;
+
+    part.rcpts = xcalloc(env->n_rcpts, sizeof *part.rcpts);
+    part.n_rcpts = 0;
+    for (size_t i = 0; i < env->n_rcpts; i++)
+        if (perm[i])
+            part.rcpts[part.n_rcpts++] = env->rcpts[i];
+    mo_err_set(&rest->failed_why, EX_UNAVAILABLE,
+               ngettext("recipient refused for good: %s", "recipients refused for good: %s",
+                        part.n_rcpts), list);
+    rc = queue_write_new(qdir, "failed", acct->name, &part, msg, rest->failed_why.msg,
+                         attempts, 0, rest->failed_id, &werr);
+    if (rc == 0) {
+        rest->failed = part.n_rcpts;
+        log_queue_event(cfg, "failed", rest->failed_id, rest->failed_why.msg);
+    }
+    free(part.rcpts);
+    free(list);
+    return rc;
+}
+
+size_t delivery_sort_out(const struct config *cfg, const char *qdir,
+                         const struct account *acct, struct envelope *env,
+                         const struct message *msg, const struct smtp_result *res,
+                         unsigned attempts, struct mo_err *err,
+                         struct delivery_rest *rest)
+{
+    size_t n = env->n_rcpts, n_perm = 0, n_temp = 0;
+    bool *perm = xcalloc(n ? n : 1, sizeof *perm);
+    bool *temp = xcalloc(n ? n : 1, sizeof *temp);
+
+    memset(rest, 0, sizeof *rest);
+    for (size_t i = 0; res->rcpts != NULL && i < n && i < res->n_rcpts; i++) {
+        enum rcpt_outcome o = res->rcpts[i].outcome;
+        perm[i] = o == RCPT_PERMFAIL;
+        temp[i] = o == RCPT_TEMPFAIL || o == RCPT_NO_VERDICT;
+        n_perm += perm[i];
+        n_temp += temp[i];
+    }
+    if (res->per_rcpt && n_perm > 0 && n_temp > 0 && qdir != NULL
+        && keep_refused(cfg, qdir, acct, env, msg, res, perm, attempts, rest) == 0) {
+        char *list = rcpt_list(env, res, temp, err->msg);
+        mo_err_set(err, EX_TEMPFAIL, ngettext("recipient refused for now: %s",
+                                              "recipients refused for now: %s", n_temp), list);
+        free(list);
+    } else {
+        memset(perm, 0, n * sizeof *perm);
+    }
+    /* perm: the refused for good that went to failed/; add the delivered */
+    rest->delivered = res->rcpts ? smtp_result_count(res, RCPT_DELIVERED, perm) : 0;
+    envelope_drop_rcpts(env, perm);
+    free(perm);
+    free(temp);
+    return env->n_rcpts;
 }

@@ -33,6 +33,9 @@ struct delivery {
     struct smtp_session *s;     /* NULL: not open, or closed when it became
                                  * unusable */
     char *password;
+    bool token_refreshed;       /* password is an OAuth 2 access token that
+                                 * was refreshed for this session, not taken
+                                 * from the cache */
     bool broken;                /* a failure that the next message would meet
                                  * too: later sends fail at once with it */
     enum delivery_stage broken_stage;
@@ -73,5 +76,29 @@ int delivery_keep(const struct config *cfg, const struct account *acct,
                   const struct envelope *env, const struct message *msg,
                   const struct mo_err *failure, enum delivery_stage stage,
                   char id[QUEUE_ID_LEN + 1], struct mo_err *err);
+
+/* What a failed attempt leaves to do, recipient by recipient (LMTP). */
+struct delivery_rest {
+    size_t delivered;           /* recipients that have the message */
+    size_t failed;              /* refused for good while others may still
+                                 * get it: kept in failed/ as failed_id */
+    char failed_id[QUEUE_ID_LEN + 1];
+    struct mo_err failed_why;   /* their replies (EX_UNAVAILABLE) */
+};
+
+/* After a failed attempt (err) with the verdicts res: the recipients that
+ * have the message leave env, so that nobody gets it twice. When LMTP's
+ * replies after the data refused some of the others for good (5xx) and the
+ * rest for now (4xx, or no reply yet), qdir is not NULL and a copy for the
+ * 5xx ones can be kept in qdir/failed/ (attempts: its count), they leave
+ * env too and err becomes the temporary failure of those left: the caller
+ * queues env as for any 4xx. Otherwise env keeps them and err is unchanged.
+ * Returns how many recipients are left in env. The first attempt and the
+ * queue run both call it. */
+size_t delivery_sort_out(const struct config *cfg, const char *qdir,
+                         const struct account *acct, struct envelope *env,
+                         const struct message *msg, const struct smtp_result *res,
+                         unsigned attempts, struct mo_err *err,
+                         struct delivery_rest *rest);
 
 #endif

@@ -57,13 +57,15 @@ static struct queue_run_opts queue_opts(const struct cli *cli)
     return o;
 }
 
-/* What became of a message that was not sent, said once on stderr. */
-static void report_kept(const struct relay_outcome *out, const struct mo_err *err)
+/* What became of a message that was not sent, said on stderr before the
+ * error (if any). */
+static void report_kept(const struct relay_outcome *out)
 {
-    if (out->result == RELAY_QUEUED)
-        fprintf(stderr, _("mailout: queued as %s: %s; will retry\n"), out->queue_id, err->msg);
-    else if (out->queue_id[0] != '\0')
-        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), out->queue_id);
+    if (out->queue_id[0] != '\0')
+        fprintf(stderr, _("mailout: queued as %s: %s; will retry\n"), out->queue_id,
+                out->queued_why.msg);
+    if (out->failed_id[0] != '\0')
+        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), out->failed_id);
 }
 
 static int run_deliver(const struct cli *cli, struct config *cfg)
@@ -86,7 +88,7 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     else {
         struct relay_outcome ro;
         rc = relay_message(cli, cfg, acct, &env, &msg, &ro, &err);
-        report_kept(&ro, &err);
+        report_kept(&ro);
     }
 out:
     envelope_free(&env);

@@ -198,13 +198,16 @@ static int no_token(const struct account *a, const char *why, struct mo_err *err
                       acct_name(a), acct_name(a));
 }
 
-int oauth2_access_token(const struct account *a, char **out, struct mo_err *err)
+int oauth2_access_token(const struct account *a, char **out, bool *refreshed,
+                        struct mo_err *err)
 {
     struct o2store st;
     char *rt = NULL, why[512];
     int rc = -1;
 
     *out = NULL;
+    if (refreshed)
+        *refreshed = false;
     if (!oauth2_built())
         return mo_err_set(err, EX_UNAVAILABLE, _("account %s: mailout was built without OAuth 2 (configure with libcurl and json-c)"),
                           acct_name(a));
@@ -216,14 +219,29 @@ int oauth2_access_token(const struct account *a, char **out, struct mo_err *err)
         /* another sender may have refreshed while this one waited */
         if (o2store_get_access(&st, MIN_VALID, out))
             rc = 0;
-        else if (o2store_get_refresh(&st, &rt, why, sizeof why) == 1)
+        else if (o2store_get_refresh(&st, &rt, why, sizeof why) == 1) {
             rc = refresh(&st, rt, out, err);
-        else
+            if (refreshed)
+                *refreshed = true;
+        } else
             no_token(a, why, err);
     }
     secret_free(rt);
     o2store_close(&st);
     return rc;
+}
+
+void oauth2_token_refused(const struct account *a, const char *at)
+{
+    struct o2store st;
+    struct mo_err ignored;
+
+    if (at == NULL || o2store_open(a, &st, &ignored) != 0)
+        return;
+    /* under the lock, so that no sender reads it half gone */
+    if (o2store_lock(&st, a->timeout, &ignored) == 0)
+        o2store_drop_access(&st, at);
+    o2store_close(&st);
 }
 
 int oauth2_save_login(const struct account *a, const struct oauth2_reply *r,

@@ -30,10 +30,18 @@ void oauth2_endpoints_free(struct oauth2_endpoints *ep);
 int oauth2_post(const struct account *a, const char *url, char **form,
                 struct oauth2_reply *r, struct mo_err *err);
 
-/* The access token for a send; *out freed with secret_free. A dead grant,
+/* The access token for a send; *out freed with secret_free. *refreshed (may
+ * be NULL): it was refreshed now, not taken from the cache. A dead grant,
  * no stored token or an unreachable endpoint is EX_TEMPFAIL, with "run
  * mailout --login -a NAME" when a login is what helps. */
-int oauth2_access_token(const struct account *a, char **out, struct mo_err *err);
+int oauth2_access_token(const struct account *a, char **out, bool *refreshed,
+                        struct mo_err *err);
+
+/* The mail server refused at (AUTH 535) before its expiry (revoked): when
+ * the cache still holds it, it is dropped under the lock, so that the next
+ * oauth2_access_token refreshes; a token another sender cached meanwhile
+ * stays. */
+void oauth2_token_refused(const struct account *a, const char *at);
 
 /* Stores what a login got (the refresh token in the keyring, else a 0600
  * file; the access token in the cache); where says which, for the user. */

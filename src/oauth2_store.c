@@ -2,6 +2,7 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,22 @@ int o2store_put_access(struct o2store *st, const char *at, long expires_in,
                    acct_name(st->a), path, strerror(e));
     free(path);
     return rc;
+}
+
+void o2store_drop_access(struct o2store *st, const char *at)
+{
+    char *cur = NULL;
+    char *path;
+
+    /* whatever its expiry: only the token itself decides */
+    if (!o2store_get_access(st, LONG_MIN, &cur))
+        return;
+    if (strcmp(cur, at) == 0) {
+        path = xasprintf("%s.access", st->base);
+        unlink(path);
+        free(path);
+    }
+    secret_free(cur);
 }
 
 int o2store_forget(const struct account *a, struct mo_err *err)

@@ -45,6 +45,8 @@ int o2store_put_refresh(struct o2store *st, const char *rt, bool login,
 bool o2store_get_access(struct o2store *st, long min_valid, char **at);
 int o2store_put_access(struct o2store *st, const char *at, long expires_in,
                        struct mo_err *err);
+/* Removes the cached access token when it is at (the server refused it). */
+void o2store_drop_access(struct o2store *st, const char *at);
 
 /* Removes the refresh token (keyring and file) and the cache: 1 something
  * was removed, 0 nothing was stored, -1 error. */

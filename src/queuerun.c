@@ -131,6 +131,17 @@ static void delivered(struct acct_run *r, const struct queue_entry *e,
     r->last_status = EX_OK;
 }
 
+/* LMTP: the recipients refused for good went to failed/ as a new entry. */
+static void split_off(struct acct_run *r, const struct queue_entry *e,
+                      const struct delivery_rest *rest)
+{
+    char *what = xasprintf(_("refused for good in part, kept in failed/ as %s"),
+                           rest->failed_id);
+
+    report(r->o, e->id, what, rest->failed_why.msg);
+    free(what);
+}
+
 /* LMTP: every recipient has the message although the session then failed. */
 static bool all_delivered(const struct envelope *env, const struct smtp_result *res)
 {
@@ -153,10 +164,13 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         || all_delivered(&e->env, &res)) {
         delivered(r, e, &res);
     } else {
-        bool *done = xcalloc(e->env.n_rcpts, sizeof *done);
-        smtp_result_count(&res, RCPT_DELIVERED, done);
-        envelope_drop_rcpts(&e->env, done);     /* LMTP: not twice */
-        free(done);
+        /* LMTP: not twice to those that have it; those refused for good
+         * apart from those refused for now */
+        struct delivery_rest rest;
+        delivery_sort_out(r->cfg, r->qdir, r->d->acct, &e->env, &msg, &res,
+                          e->attempts + 1, &err, &rest);
+        if (rest.failed > 0)
+            split_off(r, e, &rest);
         settle(r, fd, e, delivery_fate(err.code, stage, true), &err);
     }
     smtp_result_free(&res);

@@ -10,22 +10,18 @@
 #include "queuerun.h"
 #include "relay.h"
 
-/* delivered: env->n_rcpts flags, set for recipients LMTP delivered. */
+/* The first attempt; res is the caller's to free. */
 static int send_once(const struct cli *cli, const struct config *cfg,
                      const struct account *acct, const struct envelope *env,
-                     const struct message *msg, bool *delivered,
-                     enum delivery_stage *stage, int *reply_code,
-                     struct mo_err *err)
+                     const struct message *msg, struct smtp_result *res,
+                     enum delivery_stage *stage, struct mo_err *err)
 {
     struct delivery d;
-    struct smtp_result res;
     int rc;
 
     delivery_init(&d, cfg, acct, cli->verbose, cli->debug, queue_has_mail(cfg, acct));
-    memset(&res, 0, sizeof res);
-    rc = delivery_send(&d, env, msg, &res, stage, err);
-    smtp_result_count(&res, RCPT_DELIVERED, delivered);
-    *reply_code = res.reply_code;
+    memset(res, 0, sizeof *res);
+    rc = delivery_send(&d, env, msg, res, stage, err);
     if (rc == 0) {
         /* the server is up: queued mail of this account rides along */
         struct queue_run_opts qo = { .account = cli->account, .verbose = cli->verbose,
@@ -33,7 +29,6 @@ static int send_once(const struct cli *cli, const struct config *cfg,
         queue_flush_session(&d, &qo);
     }
     delivery_end(&d);
-    smtp_result_free(&res);
     return rc;
 }
 
@@ -45,7 +40,8 @@ static int keep_for_later(const struct config *cfg, const struct account *acct,
                           struct mo_err *err)
 {
     struct mo_err qerr = { 0, "" };
-    int kept = delivery_keep(cfg, acct, env, msg, err, stage, out->queue_id, &qerr);
+    char id[QUEUE_ID_LEN + 1];
+    int kept = delivery_keep(cfg, acct, env, msg, err, stage, id, &qerr);
 
     if (kept < 0) {
         /* one line: why it failed, and why it is not kept either */
@@ -53,14 +49,40 @@ static int keep_for_later(const struct config *cfg, const struct account *acct,
         snprintf(why, sizeof why, "%s", err->msg);
         mo_err_set(err, err->code, _("%s; and it cannot be queued: %s"), why, qerr.msg);
     }
-    if (kept != 0) {
-        out->queue_id[0] = '\0';
+    if (kept != 0)
+        return -1;
+    if (delivery_fate(err->code, stage, false) != FATE_RETRY) {
+        memcpy(out->failed_id, id, sizeof id);
         return -1;
     }
-    if (delivery_fate(err->code, stage, false) != FATE_RETRY)
-        return -1;
-    out->result = RELAY_QUEUED;
+    memcpy(out->queue_id, id, sizeof id);
+    out->queued_why = *err;
     return 0;
+}
+
+/* After a failed attempt. LMTP: recipients that have the message are not
+ * kept again; when some were refused for good and others for now, the
+ * first ones are kept in failed/, the others queued, and the result is the
+ * permanent failure. */
+static int after_failure(const struct config *cfg, const struct account *acct,
+                         struct envelope *env, const struct message *msg,
+                         const struct smtp_result *res, enum delivery_stage stage,
+                         struct relay_outcome *out, struct mo_err *err)
+{
+    struct delivery_rest rest;
+    size_t n = env->n_rcpts;
+    char *qdir = acct->queue ? queue_dir_path(cfg) : NULL;
+    int rc;
+
+    if (delivery_sort_out(cfg, qdir, acct, env, msg, res, 1, err, &rest) == 0 && n > 0)
+        rc = 0;
+    else
+        rc = keep_for_later(cfg, acct, env, msg, stage, out, err);
+    if (rc == 0 && rest.failed > 0)
+        rc = mo_err_set(err, EX_UNAVAILABLE, _("%s; a copy for them is kept in the queue's failed/ as %s"),
+                        rest.failed_why.msg, rest.failed_id);
+    free(qdir);
+    return rc;
 }
 
 int relay_message(const struct cli *cli, const struct config *cfg,
@@ -68,25 +90,16 @@ int relay_message(const struct cli *cli, const struct config *cfg,
                   const struct message *msg, struct relay_outcome *out,
                   struct mo_err *err)
 {
-    bool *done = xcalloc(env->n_rcpts, sizeof *done);
+    struct smtp_result res;
     enum delivery_stage stage;
     int rc;
 
     memset(out, 0, sizeof *out);
-    out->result = RELAY_REFUSED;
-    rc = send_once(cli, cfg, acct, env, msg, done, &stage, &out->reply_code, err);
-    if (rc == 0) {
-        out->result = RELAY_SENT;
-    } else {
-        /* LMTP: recipients that have it are not queued again */
-        size_t n = env->n_rcpts;
-        if (envelope_drop_rcpts(env, done) == n && n > 0) {
-            out->result = RELAY_SENT;
-            rc = 0;
-        } else {
-            rc = keep_for_later(cfg, acct, env, msg, stage, out, err);
-        }
-    }
-    free(done);
+    rc = send_once(cli, cfg, acct, env, msg, &res, &stage, err);
+    out->reply_code = res.reply_code;
+    if (rc != 0)
+        rc = after_failure(cfg, acct, env, msg, &res, stage, out, err);
+    out->result = rc != 0 ? RELAY_REFUSED : out->queue_id[0] != '\0' ? RELAY_QUEUED : RELAY_SENT;
+    smtp_result_free(&res);
     return rc;
 }

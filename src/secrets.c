@@ -476,7 +476,7 @@ int secret_get_password(const struct account *acct, char **out, struct mo_err *e
     *out = NULL;
     stop_being_dumpable();
     if (oauth2_applies(acct))   /* mailout(1) OAUTH 2: the built-in OAuth 2 */
-        return oauth2_access_token(acct, out, err);
+        return oauth2_access_token(acct, out, NULL, err);
     if (acct->password != NULL) {
         *out = xstrdup(acct->password);
         return 0;

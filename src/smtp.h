@@ -46,6 +46,10 @@ struct smtp_result {
                                  * data, so a partial failure is kept for the
                                  * others only */
     size_t n_rcpts;
+    bool per_rcpt;              /* LMTP after the data: each recipient's
+                                 * verdict is its own fate (with SMTP, or
+                                 * before the data, one refusal stops the
+                                 * message for all) */
 };
 
 struct smtp_session;

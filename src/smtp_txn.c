@@ -533,6 +533,7 @@ static int lmtp_replies(struct smtp_session *s, struct txn *t, struct mo_err *er
     size_t n_failed = 0;
 
     strbuf_init(&failed, 0);
+    t->res->per_rcpt = true;
     for (size_t i = 0; i < t->env->n_rcpts; i++) {
         if (!t->accepted[i])
             continue;

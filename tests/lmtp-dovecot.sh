@@ -195,5 +195,25 @@ is "$(count broken brokenbox)" "$((n_b + 1))" "second queue run: broken delivere
 is "$(count a)" "$((n_a + 1))" "second queue run: a did not get it twice"
 is "$(find "$T/q" -type f ! -path '*/failed/*' ! -path '*/tmp/*' | wc -l)" 0 "the queue is empty"
 
+# 250 / 451 / 552 with the queue on (issue 11): broken is queued, full is
+# kept in failed/ with Dovecot's reply, exit 69; the retry reaches broken only.
+rm -rf "$D/mail/brokenbox"; : > "$D/mail/brokenbox"
+n_a=$(count a); n_b=$(count broken brokenbox)
+n_f=$(ls "$T/q/failed" 2>/dev/null | wc -l)
+send a@example.net broken@example.net full@example.net
+is "$RC" 69 "250/451/552, queue on: 69 for the permanent part"
+like "$ERR" 'queued as [0-9A-F]{10}: recipient refused for now: broken@example\.net \(451' "broken is queued"
+like "$ERR" "recipient refused for good: full@example\.net \(552 .*failed/ as [0-9A-F]{10}\$" "full is kept in failed/"
+is "$(count a)" "$((n_a + 1))" "a got it once"
+like "$("$MAILOUT" -C "$T/m.ini" -bp | sed '/^Failed/,$d')" 'broken@example\.net' "mailq: broken is queued"
+unlike "$("$MAILOUT" -C "$T/m.ini" -bp | sed '/^Failed/,$d')" '(a|full)@example\.net' "mailq: a and full are not"
+is "$(ls "$T/q/failed" | wc -l)" "$((n_f + 1))" "one more entry in failed/"
+rm "$D/mail/brokenbox"
+timeout 60 "$MAILOUT" -C "$T/m.ini" -q --queue-force > "$T/out" 2> "$T/err"
+is "$?" 0 "-q: broken delivered"
+is "$(count broken brokenbox)" "$((n_b + 1))" "broken got it on the retry"
+is "$(count a)" "$((n_a + 1))" "a did not get it twice"
+is "$(find "$T/q" -type f ! -path '*/failed/*' ! -path '*/tmp/*' | wc -l)" 0 "the queue is empty"
+
 dc_stop
 done_testing

@@ -64,4 +64,23 @@ is "$(ls "$STATE" | grep -c '\.refresh$')" 0 "and removes the file that would wi
 "$MAILOUT" -C "$T/m.ini" -a k --forget-password >"$T/f.out" 2>&1
 is "$?" 0 "--forget-password"
 is "$(item)" "" "the keyring item is gone"
+
+# A session bus without a Secret Service (a headless login, the keyring
+# daemon not running): the refresh token goes to a 0600 file under the state
+# directory, sends use it and store its rotation there.
+keyring_stop_daemon
+login k
+is "$RC" 0 "a login on a bus without a Secret Service"
+like "$(cat "$T/login.out")" "stored in $STATE/" "it says the token went to a file under the state directory"
+f=$(ls "$STATE"/*.refresh 2>/dev/null)
+is "$(stat -c %a "$f" 2>/dev/null)" 600 "the token file is 0600"
+is "$(stat -c %a "$STATE")" 700 "in a 0700 directory"
+rt1=$(cat "$f")
+rm -f "$STATE"/*.access
+send k kr-file@test.example
+is "$RC" 0 "a send with the token from the file: delivered"
+postfix_wait_for kr-file@test.example >/dev/null; ok $? "it arrived"
+rt2=$(cat "$f" 2>/dev/null)
+[ -n "$rt2" ] && [ "$rt1" != "$rt2" ]; ok $? "the rotated refresh token replaced the file's"
+is "$(stat -c %a "$f" 2>/dev/null)" 600 "still 0600"
 done_testing

@@ -18,9 +18,14 @@ Test controls (POST, form parameters), answered with JSON:
   /test/deny user_code=              refuse it (access_denied)
   /test/slow-down n=                 answer the next n device polls slow_down
   /test/lifetime seconds=            lifetime of access tokens issued from now
+  /test/token-length n=              length of access tokens issued from now
+                                     (Microsoft's are 1500-2500; 0: short)
   /test/expire                       every access token issued so far dies now
   /test/revoke [user=]               revoke every grant (of user)
-  /test/fail mode=500|drop|off       the token endpoint fails like that
+  /test/revoke-access                every access token issued so far dies,
+                                     the grants and refresh tokens live on
+  /test/fail mode=500|drop|hang|off  the token endpoint fails like that (hang:
+                                     reads the request, never answers)
   /test/browser-user user=           who approves /authorize
   GET /test/events                   every token request and introspection, in order
 
@@ -39,6 +44,7 @@ ST = {
     "codes": {},        # code -> {...}
     "events": [],
     "lifetime": 3600,
+    "token_length": 0,
     "fail": "off",
     "slow_down": 0,
     "browser_user": None,
@@ -67,6 +73,9 @@ def issue(gid):
     g = ST["grants"][gid]
     g["gen"] += 1
     at = "at-" + secrets.token_urlsafe(24)
+    n = ST["token_length"]
+    if n > len(at) + 1:
+        at += "." + secrets.token_urlsafe(n)[:n - len(at) - 1]
     rt = "rt-" + secrets.token_urlsafe(24)
     life = ST["lifetime"]
     ST["access"][at] = {"grant": gid, "exp": now() + life, "alive": True}
@@ -241,9 +250,14 @@ def control(path, f):
         ST["slow_down"] = int(f.get("n", "1"))
     elif path == "/test/lifetime":
         ST["lifetime"] = int(f["seconds"])
+    elif path == "/test/token-length":
+        ST["token_length"] = int(f["n"])
     elif path == "/test/expire":
         for t in ST["access"].values():
             t["exp"] = min(t["exp"], now() - 1)
+    elif path == "/test/revoke-access":
+        for t in ST["access"].values():
+            t["alive"] = False
     elif path == "/test/revoke":
         for gid, g in ST["grants"].items():
             if f.get("user") in (None, g["user"]):
@@ -295,6 +309,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         f = self.form()
         base = "https://127.0.0.1:%d" % self.server.server_address[1]
+        if path == "/token" and ST["fail"] == "hang":
+            with LOCK:
+                event("token_request", grant_type=f.get("grant_type"), hang=True)
+            time.sleep(3600)    # a daemon thread: dies with the server
+            return
         with LOCK:
             if path == "/token":
                 event("token_request", grant_type=f.get("grant_type"),
