@@ -23,6 +23,7 @@
 #include "util.h"
 #include "conf.h"
 #include "conf_keys.h"
+#include "fallback.h"
 
 #define CONF_MAX_SIZE (1024 * 1024)     /* a config file is never this big */
 #define CONF_MAX_LINE 4096
@@ -551,15 +552,17 @@ static void note_origin(const struct config *cfg, struct account *a, size_t k,
 }
 
 /* Applies the section's values to base (a struct account or config); for an
- * account, notes where each value came from. */
+ * account, notes where each value came from. inherited: s is [defaults] or
+ * an inherit of the account, whose fallback is not the account's. */
 static void apply_section(const struct config *cfg, void *base, struct account *a,
-                          const struct section *s)
+                          const struct section *s, bool inherited)
 {
     for (size_t i = 0; i < s->n_entries; i++) {
         const struct keydef *k = conf_keydef(s->kind, s->entries[i].key);
         char why[512];
         union conf_val v;
-        if (k == NULL || conf_parse_value(k->type, s->entries[i].value, &v, why, sizeof why) != 0)
+        if (k == NULL || (inherited && k->type == V_FALLBACK)
+            || conf_parse_value(k->type, s->entries[i].value, &v, why, sizeof why) != 0)
             continue;
         conf_store(base, k, &v);
         if (a != NULL && conf_account_key_index(k) >= 0)
@@ -655,9 +658,9 @@ static int build_account(struct loader *ld, struct section *s,
     a->origin = xcalloc(conf_n_account_keys(), sizeof *a->origin);
     a->overridden = xcalloc(conf_n_account_keys(), sizeof *a->overridden);
     if (defaults != NULL)
-        apply_section(ld->cfg, a, a, defaults);
+        apply_section(ld->cfg, a, a, defaults, true);
     for (size_t i = 0; i < n; i++)
-        apply_section(ld->cfg, a, a, chain[i]);
+        apply_section(ld->cfg, a, a, chain[i], i + 1 < n);
     free(chain);
     if (a->host == NULL)
         return fail_at(ld, s->file, s->line, "host",
@@ -689,6 +692,47 @@ char *config_default_queue_dir(void)
     return q;
 }
 
+struct fallback_ctx {
+    struct loader *ld;
+    struct section **secs;
+    int rc;
+};
+
+static void fallback_problem(void *ctx, size_t i, const char *why)
+{
+    struct fallback_ctx *c = ctx;
+    const struct entry *e = section_get(c->secs[i], "fallback");
+
+    if (c->rc == 0 || c->ld->keep_going)
+        c->rc = fail_at(c->ld, c->secs[i]->file, e->line, "fallback", "%s", why);
+}
+
+/* Each account's own fallback list (it is not inherited): accounts that
+ * exist, not itself, no cycle. */
+static int check_fallbacks(struct loader *ld)
+{
+    struct section **secs = xcalloc(ld->all.n + 1, sizeof *secs);
+    const char **names = xcalloc(ld->all.n + 1, sizeof *names);
+    const char **lists = xcalloc(ld->all.n + 1, sizeof *lists);
+    struct fallback_ctx c = { ld, secs, 0 };
+    size_t n = 0;
+
+    for (size_t i = 0; i < ld->all.n; i++) {
+        const struct entry *e = section_get(&ld->all.v[i], "fallback");
+        if (ld->all.v[i].kind != SEC_ACCOUNT)
+            continue;
+        secs[n] = &ld->all.v[i];
+        names[n] = secs[n]->name;
+        lists[n] = e != NULL ? e->value : NULL;
+        n++;
+    }
+    fallback_check(names, lists, n, fallback_problem, &c);
+    free(lists);
+    free(names);
+    free(secs);
+    return ld->keep_going ? 0 : c.rc;
+}
+
 static int build_config(struct loader *ld, struct config *cfg)
 {
     const struct section *defaults = secset_find(&ld->all, SEC_DEFAULTS, NULL);
@@ -696,7 +740,7 @@ static int build_config(struct loader *ld, struct config *cfg)
     size_t n = 0;
 
     if (mo != NULL)
-        apply_section(cfg, cfg, NULL, mo);
+        apply_section(cfg, cfg, NULL, mo, false);
     if (cfg->queue_dir == NULL)
         cfg->queue_dir = config_default_queue_dir();
     /* root logs to syslog (facility mail) unless told otherwise (mailout(1) LOG) */
@@ -705,6 +749,8 @@ static int build_config(struct loader *ld, struct config *cfg)
         cfg->syslog = true;
     if (cfg->message_size_limit == 0)
         cfg->message_size_limit = CONF_DEFAULT_SIZE_LIMIT;
+    if (check_fallbacks(ld) != 0)
+        return -1;
     for (size_t i = 0; i < ld->all.n; i++)
         n += ld->all.v[i].kind == SEC_ACCOUNT;
     cfg->accounts = xcalloc(n ? n : 1, sizeof *cfg->accounts);

@@ -68,6 +68,8 @@ struct account {
     char *oauth2_scope;
     char *oauth2_trust_file;    /* "system" or a PEM path */
     enum rewrite_mode rewrite_from;     /* default local */
+    char *fallback;             /* account names, as written (fallback.h);
+                                 * the account's own: never inherited */
     char *file;                 /* where the section was defined, for messages */
     int line;
     /* per key of conf_account_key(i): the value's origin, and the origin of

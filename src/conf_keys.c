@@ -9,6 +9,7 @@
 #include "i18n.h"
 #include "util.h"
 #include "sasl.h"
+#include "fallback.h"
 #include "conf_keys.h"
 
 #define DEFAULT_TIMEOUT 60
@@ -45,6 +46,7 @@ static const struct keydef account_keys[] = {
     { "max_queue_age", V_DURATION, A(max_queue_age) },
     { "rewrite_from", V_REWRITE, A(rewrite_from) },
     { "inherit", V_INHERIT, 0 },
+    { "fallback", V_FALLBACK, A(fallback) },
     { "oauth2_provider", V_OAUTH2, A(oauth2_provider) },
     { "oauth2_client_id", V_STR, A(oauth2_client_id) },
     { "oauth2_client_secret_command", V_STR, A(oauth2_client_secret_command) },
@@ -281,6 +283,24 @@ static bool valid_path(const char *v)
     return v[0] == '/' || (v[0] == '~' && (v[1] == '/' || v[1] == '\0'));
 }
 
+/* A fallback list: account names separated by commas or blanks. */
+static bool fallback_list_ok(const char *v, char *why, size_t n)
+{
+    const char *p = v, *name;
+    size_t len;
+
+    while (fallback_next(&p, &name, &len)) {
+        char one[CONF_NAME_MAX + 1];
+        snprintf(one, sizeof one, "%.*s", (int)len, name);
+        if (len > CONF_NAME_MAX || !conf_valid_name(one)) {
+            snprintf(why, n, _("'%.*s' is not an account name (letters, digits, . _ - @ +; at most 64)"),
+                     (int)len, name);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Empty means "unset" for the optional string keys, so that an account can
  * clear what it inherits. */
 /* Checks a string value of a type that is stored as written; false with
@@ -308,6 +328,8 @@ static bool string_ok(enum vtype t, const char *v, char *why, size_t n)
             return true;
         snprintf(why, n, _("'%s' is not an address (me@example.com) or a pattern (*@example.com)"), v);
         return false;
+    case V_FALLBACK:
+        return fallback_list_ok(v, why, n);
     case V_DSN_NOTIFY:
         if (conf_check_dsn_notify(v) == 0)
             return true;
@@ -463,7 +485,8 @@ bool conf_is_string(enum vtype t)
 {
     return t == V_HOST || t == V_HOST_OPT || t == V_NAME || t == V_FROM || t == V_STR
         || t == V_PATH || t == V_TRUST || t == V_FPR || t == V_DSN_NOTIFY
-        || t == V_DSN_RETURN || t == V_INHERIT || t == V_DOMAIN || t == V_URL;
+        || t == V_DSN_RETURN || t == V_INHERIT || t == V_DOMAIN || t == V_URL
+        || t == V_FALLBACK;
 }
 
 int conf_parse_value(enum vtype t, const char *v, union conf_val *out, char *why, size_t n)
@@ -520,7 +543,7 @@ const struct keydef *conf_keydef(enum sec_kind kind, const char *name)
     if (kind == SEC_MAILOUT)
         return find_key(mailout_keys, sizeof mailout_keys / sizeof mailout_keys[0], name);
     const struct keydef *k = find_key(account_keys, sizeof account_keys / sizeof account_keys[0], name);
-    if (k != NULL && k->type == V_INHERIT && kind != SEC_ACCOUNT)
+    if (k != NULL && (k->type == V_INHERIT || k->type == V_FALLBACK) && kind != SEC_ACCOUNT)
         return NULL;
     return k;
 }
@@ -550,7 +573,7 @@ void conf_account_free(struct account *a)
         &a->dsn_return, &a->file, &a->oauth2_client_id,
         &a->oauth2_client_secret_command, &a->oauth2_tenant, &a->oauth2_token_url,
         &a->oauth2_device_url, &a->oauth2_auth_url, &a->oauth2_scope,
-        &a->oauth2_trust_file,
+        &a->oauth2_trust_file, &a->fallback,
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free(*strings[i]);

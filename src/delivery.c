@@ -12,6 +12,7 @@
 #include "secrets.h"
 #include "delivery.h"
 #include "oauth2.h"
+#include "fallback.h"
 
 enum delivery_fate delivery_fate(int code, enum delivery_stage stage, bool queued)
 {
@@ -37,51 +38,59 @@ void delivery_init(struct delivery *d, const struct config *cfg,
                    const struct account *acct, int verbose, bool debug,
                    bool keep_open)
 {
+    const struct account **chain = xcalloc(cfg->n_accounts + 1, sizeof *chain);
+
     memset(d, 0, sizeof *d);
     d->cfg = cfg;
     d->acct = acct;
     d->verbose = verbose;
     d->debug = debug;
     d->keep_open = keep_open;
+    d->n_links = fallback_chain(cfg, acct, chain);
+    d->links = xcalloc(d->n_links, sizeof *d->links);
+    for (size_t i = 0; i < d->n_links; i++)
+        d->links[i].acct = chain[i];
+    free(chain);
 }
 
-/* The one place that asks for the account's password or OAuth 2 token. */
-static int get_password(struct delivery *d, struct mo_err *err)
+/* The one place that asks for an account's password or OAuth 2 token. */
+static int get_password(struct delivery_link *l, struct mo_err *err)
 {
-    const struct account *a = d->acct;
+    const struct account *a = l->acct;
 
-    if (d->password != NULL || !sasl_login_needs_password(a->auth, a->user))
+    if (l->password != NULL || !sasl_login_needs_password(a->auth, a->user))
         return 0;
     if (oauth2_applies(a))      /* the caller wants to know if it is new */
-        return oauth2_access_token(a, &d->password, &d->token_refreshed, err);
-    return secret_get_password(a, &d->password, err);
+        return oauth2_access_token(a, &l->password, &l->token_refreshed, err);
+    return secret_get_password(a, &l->password, err);
 }
 
-static int open_session(struct delivery *d, enum delivery_stage *stage,
-                        struct mo_err *err)
+static int open_session(const struct delivery *d, struct delivery_link *l,
+                        enum delivery_stage *stage, struct mo_err *err)
 {
-    struct smtp_options opt = { .acct = d->acct, .verbose = d->verbose,
+    struct smtp_options opt = { .acct = l->acct, .verbose = d->verbose,
                                 .debug = d->debug, .keep_open = d->keep_open };
 
-    *stage = oauth2_applies(d->acct) ? STAGE_TOKEN : STAGE_PASSWORD;
-    if (get_password(d, err) != 0)
+    *stage = oauth2_applies(l->acct) ? STAGE_TOKEN : STAGE_PASSWORD;
+    if (get_password(l, err) != 0)
         return -1;
     *stage = STAGE_SESSION;
-    opt.password = d->password;
-    if (smtp_session_open(&d->s, &opt, err) != 0) {
-        d->s = NULL;
+    opt.password = l->password;
+    if (smtp_session_open(&l->s, &opt, err) != 0) {
+        l->s = NULL;
         return -1;
     }
     return 0;
 }
 
-static void log_attempt(const struct delivery *d, const struct envelope *env,
-                        const struct message *msg, const struct smtp_result *res,
-                        int exitcode)
+static void log_attempt(const struct delivery *d, const struct delivery_link *l,
+                        const struct envelope *env, const struct message *msg,
+                        const struct smtp_result *res, int exitcode)
 {
     struct log_record r = {
-        .host = d->acct->host, .tls = res->tls, .auth = res->auth,
-        .user = d->acct->user, .uid_name = env->submitter, .from = env->sender,
+        .host = l->acct->host, .tls = res->tls, .auth = res->auth,
+        .account = l->acct != d->acct ? l->acct->name : NULL,
+        .user = l->acct->user, .uid_name = env->submitter, .from = env->sender,
         .rcpts = (const char *const *)env->rcpts, .n_rcpts = env->n_rcpts,
         .mailsize = message_wire_size(msg),
         .smtpstatus = res->reply_code,
@@ -92,14 +101,14 @@ static void log_attempt(const struct delivery *d, const struct envelope *env,
 
 /* A failure the next message would meet too (the session cannot be had,
  * authentication, the protocol): later sends report it without trying. */
-static void mark_broken(struct delivery *d, enum delivery_stage stage,
+static void mark_broken(struct delivery_link *l, enum delivery_stage stage,
                         const struct mo_err *err)
 {
     if (stage != STAGE_MESSAGE
         || (err->code != EX_TEMPFAIL && err->code != EX_UNAVAILABLE)) {
-        d->broken = true;
-        d->broken_stage = stage;
-        d->broken_err = *err;
+        l->broken = true;
+        l->broken_stage = stage;
+        l->broken_err = *err;
     }
 }
 
@@ -108,69 +117,152 @@ static void mark_broken(struct delivery *d, enum delivery_stage stage,
  * before its expiry. It is dropped from the cache and the session closed,
  * so that the next open refreshes it (once: a token just refreshed that is
  * refused is final). */
-static bool stale_token(struct delivery *d, struct smtp_result *res,
-                        const struct mo_err *err)
+static bool stale_token(const struct delivery *d, struct delivery_link *l,
+                        struct smtp_result *res, const struct mo_err *err)
 {
-    if (!oauth2_applies(d->acct) || d->token_refreshed || d->password == NULL
+    if (!oauth2_applies(l->acct) || l->token_refreshed || l->password == NULL
         || err->code != EX_NOPERM || res->auth || res->reply_code != 535
         || smtp_result_count(res, RCPT_DELIVERED, NULL) != 0)
         return false;
     if (d->verbose)
         fprintf(stderr, "mailout: %s\n",
                 _("the server refused the cached OAuth 2 access token: refreshing it and trying again"));
-    oauth2_token_refused(d->acct, d->password);
-    secret_free(d->password);
-    d->password = NULL;
-    smtp_session_close(d->s);
-    d->s = NULL;
+    oauth2_token_refused(l->acct, l->password);
+    secret_free(l->password);
+    l->password = NULL;
+    smtp_session_close(l->s);
+    l->s = NULL;
     smtp_result_free(res);
     memset(res, 0, sizeof *res);
     return true;
 }
 
-static int open_and_send(struct delivery *d, const struct envelope *env,
-                         const struct message *msg, struct smtp_result *res,
-                         enum delivery_stage *stage, struct mo_err *err)
+static int open_and_send(const struct delivery *d, struct delivery_link *l,
+                         const struct envelope *env, const struct message *msg,
+                         struct smtp_result *res, enum delivery_stage *stage,
+                         struct mo_err *err)
 {
-    int rc = d->s == NULL ? open_session(d, stage, err) : 0;
+    int rc = l->s == NULL ? open_session(d, l, stage, err) : 0;
 
     if (rc == 0) {
         *stage = STAGE_MESSAGE;
-        rc = smtp_session_send(d->s, env, msg, res, err);
+        rc = smtp_session_send(l->s, env, msg, res, err);
     }
     return rc;
+}
+
+/* One server of the chain: the delivery of a single account. */
+static int send_via(struct delivery *d, struct delivery_link *l,
+                    const struct envelope *env, const struct message *msg,
+                    struct smtp_result *res, enum delivery_stage *stage,
+                    struct mo_err *err)
+{
+    int rc;
+
+    *stage = l->broken ? l->broken_stage : STAGE_PASSWORD;
+    if (l->broken) {
+        *err = l->broken_err;
+        return -1;
+    }
+    rc = open_and_send(d, l, env, msg, res, stage, err);
+    if (rc != 0 && *stage == STAGE_MESSAGE && stale_token(d, l, res, err))
+        rc = open_and_send(d, l, env, msg, res, stage, err);
+    log_attempt(d, l, env, msg, res, rc == 0 ? EX_OK : err->code);
+    if (rc != 0)
+        mark_broken(l, *stage, err);
+    if (l->s != NULL && !smtp_session_usable(l->s)) {
+        smtp_session_close(l->s);
+        l->s = NULL;
+    }
+    return rc;
+}
+
+/* Whether the next server of the chain may have the message: the retry
+ * rule says the failure is temporary, and this server cannot have it. */
+static bool fails_over(const struct mo_err *err, enum delivery_stage stage,
+                       const struct smtp_result *res)
+{
+    return delivery_fate(err->code, stage, false) == FATE_RETRY && !res->data_sent
+        && smtp_result_count(res, RCPT_DELIVERED, NULL) == 0;
+}
+
+/* -v: the servers in the order they are tried, once. */
+static void show_chain(struct delivery *d)
+{
+    struct strbuf b;
+
+    if (!d->verbose || d->n_links < 2 || d->chain_shown)
+        return;
+    d->chain_shown = true;
+    strbuf_init(&b, 0);
+    for (size_t i = 0; i < d->n_links; i++)
+        strbuf_appendf(&b, "%s%s (%s port %d)", i ? ", " : "", d->links[i].acct->name,
+                       d->links[i].acct->host, account_port(d->links[i].acct));
+    fprintf(stderr, _("mailout: servers to try in order: %s\n"), b.data);
+    strbuf_free(&b);
+}
+
+/* err: the failures so far, the one of link i added. */
+static void add_failure(const struct delivery *d, size_t i, const struct mo_err *e,
+                        struct mo_err *err)
+{
+    char before[sizeof err->msg];
+
+    if (d->verbose && d->n_links > 1)
+        fprintf(stderr, _("mailout: account %s: %s\n"), d->links[i].acct->name, e->msg);
+    if (i == 0) {
+        *err = *e;
+        return;
+    }
+    snprintf(before, sizeof before, "%s", err->msg);
+    mo_err_set(err, e->code, _("%s; then account %s: %s"), before,
+               d->links[i].acct->name, e->msg);
 }
 
 int delivery_send(struct delivery *d, const struct envelope *env,
                   const struct message *msg, struct smtp_result *res,
                   enum delivery_stage *stage, struct mo_err *err)
 {
-    int rc;
+    struct mo_err e = { 0, "" };
+    int rc = -1;
 
-    *stage = d->broken ? d->broken_stage : STAGE_PASSWORD;
-    if (d->broken) {
-        *err = d->broken_err;
-        return -1;
-    }
-    rc = open_and_send(d, env, msg, res, stage, err);
-    if (rc != 0 && *stage == STAGE_MESSAGE && stale_token(d, res, err))
-        rc = open_and_send(d, env, msg, res, stage, err);
-    log_attempt(d, env, msg, res, rc == 0 ? EX_OK : err->code);
-    if (rc != 0)
-        mark_broken(d, *stage, err);
-    if (d->s != NULL && !smtp_session_usable(d->s)) {
-        smtp_session_close(d->s);
-        d->s = NULL;
+    show_chain(d);
+    for (size_t i = 0; i < d->n_links; i++) {
+        if (i > 0) {
+            smtp_result_free(res);
+            memset(res, 0, sizeof *res);
+            if (d->verbose)
+                fprintf(stderr, _("mailout: trying the fallback account %s (%s port %d)\n"),
+                        d->links[i].acct->name, d->links[i].acct->host,
+                        account_port(d->links[i].acct));
+        }
+        rc = send_via(d, &d->links[i], env, msg, res, stage, &e);
+        if (rc == 0)
+            return 0;
+        add_failure(d, i, &e, err);
+        if (!fails_over(&e, *stage, res))
+            break;
     }
     return rc;
 }
 
+bool delivery_has_session(const struct delivery *d)
+{
+    for (size_t i = 0; i < d->n_links; i++)
+        if (d->links[i].s != NULL)
+            return true;
+    return false;
+}
+
 void delivery_end(struct delivery *d)
 {
-    smtp_session_close(d->s);
-    d->s = NULL;
-    secret_free(d->password);
-    d->password = NULL;
+    for (size_t i = 0; i < d->n_links; i++) {
+        smtp_session_close(d->links[i].s);
+        secret_free(d->links[i].password);
+    }
+    free(d->links);
+    d->links = NULL;
+    d->n_links = 0;
 }
 
 int delivery_keep(const struct config *cfg, const struct account *acct,

@@ -22,14 +22,9 @@ enum delivery_stage {
     STAGE_MESSAGE,              /* AUTH (pipelined with it), MAIL, RCPT, data */
 };
 
-/* A session to one account, opened by the first delivery_send and reused by
- * the next ones (the queue sends several messages over it). */
-struct delivery {
-    const struct config *cfg;
+/* One server of the chain: an account and the session to its server. */
+struct delivery_link {
     const struct account *acct;
-    int verbose;
-    bool debug;
-    bool keep_open;             /* more mail follows: no QUIT after a message */
     struct smtp_session *s;     /* NULL: not open, or closed when it became
                                  * unusable */
     char *password;
@@ -40,6 +35,21 @@ struct delivery {
                                  * too: later sends fail at once with it */
     enum delivery_stage broken_stage;
     struct mo_err broken_err;
+};
+
+/* Sessions for one account's mail, opened by the first delivery_send and
+ * reused by the next ones (the queue sends several messages over them):
+ * the account's server first, then its fallback accounts' (fallback.h). */
+struct delivery {
+    const struct config *cfg;
+    const struct account *acct; /* the account asked for: its queue, its
+                                 * name on a queued message */
+    int verbose;
+    bool debug;
+    bool keep_open;             /* more mail follows: no QUIT after a message */
+    struct delivery_link *links;
+    size_t n_links;
+    bool chain_shown;           /* -v named the servers once */
 };
 
 /* What becomes of a message after a failed attempt: the retry rule,
@@ -58,14 +68,22 @@ void delivery_init(struct delivery *d, const struct config *cfg,
                    const struct account *acct, int verbose, bool debug,
                    bool keep_open);
 
-/* Sends msg (opening the session first when needed) and logs the delivery
- * line. 0 when the server took it; else -1 with err and *stage. res is the
- * caller's (its delivered flags set up by the caller). */
+/* Sends msg to the first server of the chain that takes it (opening its
+ * session first when needed), logging one line per server tried. The next
+ * server is tried only after a failure that the retry rule calls
+ * temporary for a first attempt and before the server can have the
+ * message (no data sent, no recipient delivered). 0 when a server took it;
+ * else -1 with err (the failures of every server tried) and *stage (the
+ * last one's). res is the caller's (zeroed by the caller); it describes
+ * the last server tried. */
 int delivery_send(struct delivery *d, const struct envelope *env,
                   const struct message *msg, struct smtp_result *res,
                   enum delivery_stage *stage, struct mo_err *err);
 
-/* Closes the session and wipes the password. */
+/* True while a session to one of the chain's servers is open. */
+bool delivery_has_session(const struct delivery *d);
+
+/* Closes the sessions and wipes the passwords. */
 void delivery_end(struct delivery *d);
 
 /* A failed first attempt (failure: why) with the account's queue on: by the

@@ -8,6 +8,7 @@
 #include "i18n.h"
 #include "util.h"
 #include "dryrun.h"
+#include "fallback.h"
 
 static const char *tls_name(enum tls_mode m)
 {
@@ -19,7 +20,19 @@ static const char *tls_name(enum tls_mode m)
     return "?";
 }
 
-int dryrun_print(FILE *out, const struct account *acct,
+/* The servers tried after acct's, in order: "fallback: NAME HOST:PORT (TLS)". */
+static void print_fallbacks(FILE *out, const struct config *cfg, const struct account *acct)
+{
+    const struct account **chain = xcalloc(cfg->n_accounts + 1, sizeof *chain);
+    size_t n = fallback_chain(cfg, acct, chain);
+
+    for (size_t i = 1; i < n; i++)
+        fprintf(out, "fallback: %s %s:%d (%s)\n", chain[i]->name, chain[i]->host,
+                account_port(chain[i]), tls_name(chain[i]->tls));
+    free(chain);
+}
+
+int dryrun_print(FILE *out, const struct config *cfg, const struct account *acct,
                  const struct envelope *env, const struct message *msg,
                  struct mo_err *err)
 {
@@ -31,6 +44,7 @@ int dryrun_print(FILE *out, const struct account *acct,
             account_port(acct), tls_name(acct->tls));
     fprintf(out, "auth: %s\n", sasl_mech(acct->auth)->keyword);
     fprintf(out, "user: %s\n", acct->user ? acct->user : "(none)");
+    print_fallbacks(out, cfg, acct);
     fprintf(out, "sender: <%s>\n", env->sender ? env->sender : "");
     for (size_t i = 0; i < env->n_rcpts; i++)
         fprintf(out, "recipient: <%s>\n", env->rcpts[i]);

@@ -8,7 +8,7 @@
 #include "envelope.h"
 #include "message.h"
 
-int dryrun_print(FILE *out, const struct account *acct,
+int dryrun_print(FILE *out, const struct config *cfg, const struct account *acct,
                  const struct envelope *env, const struct message *msg,
                  struct mo_err *err);
 

@@ -186,6 +186,8 @@ void log_delivery(const struct config *cfg, const struct log_record *r)
     strbuf_init(&b, LINE_MAX_LEN);
     strbuf_appendf(&b, "host=");
     append_value(&b, r->host ? r->host : "", false);
+    if (r->account != NULL)
+        field(&b, "account", r->account, false);
     strbuf_appendf(&b, " tls=%s auth=%s", r->tls ? "on" : "off", r->auth ? "on" : "off");
     if (r->user != NULL)
         field(&b, "user", r->user, false);

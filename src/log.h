@@ -8,6 +8,8 @@
 
 struct log_record {
     const char *host;
+    const char *account;        /* a fallback account's name: its server took
+                                 * or refused the message; NULL otherwise */
     bool tls;
     bool auth;
     const char *user;

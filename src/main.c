@@ -84,7 +84,7 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     if (prepare_message(cli, cfg, &msg, &env, &acct, &err) != 0)
         goto out;
     if (cli->dry_run)
-        rc = dryrun_print(stdout, acct, &env, &msg, &err);
+        rc = dryrun_print(stdout, cfg, acct, &env, &msg, &err);
     else {
         struct relay_outcome ro;
         rc = relay_message(cli, cfg, acct, &env, &msg, &ro, &err);

@@ -27,7 +27,8 @@ struct acct_run {
     const char *qdir;
     struct delivery *d;
     bool ignore_backoff;
-    bool no_reopen;             /* flush after a send: stop when d->s is gone */
+    bool no_reopen;             /* flush after a send: stop when the
+                                 * sessions are gone */
     time_t deadline;            /* 0: none */
     size_t max, done;
     int last_status;            /* outcome of the last message, for -qI */
@@ -236,7 +237,7 @@ static void run_entries(struct acct_run *r, char **ids, size_t n)
             break;
         if (r->deadline && time(NULL) >= r->deadline)
             break;
-        if (r->no_reopen && r->d->s == NULL)
+        if (r->no_reopen && !delivery_has_session(r->d))
             break;
         run_entry(r, ids[i]);
     }
@@ -493,7 +494,7 @@ void queue_flush_session(struct delivery *d, const struct queue_run_opts *o)
     struct entry_ref *refs = NULL;
     size_t n = 0, seen = 0;
 
-    if (d->acct->queue && d->s && queue_dir_usable(qdir, &err))
+    if (d->acct->queue && delivery_has_session(d) && queue_dir_usable(qdir, &err))
         n = pick_entries(qdir, d->cfg, o, d->acct->name, true, &refs, &seen);
     if (n > 0) {
         char **ids = xreallocarray(NULL, n, sizeof *ids);

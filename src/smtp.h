@@ -40,6 +40,9 @@ struct smtp_result {
                                  * "250 2.0.0 Ok: queued as AA19C7C4CC" */
     bool tls;                   /* the session was encrypted */
     bool auth;                  /* the session authenticated */
+    bool data_sent;             /* the message went to the server in a
+                                 * transaction that it did not refuse
+                                 * before the data: it may have it */
     struct rcpt_result *rcpts;  /* one per recipient of the envelope, in its
                                  * order (NULL when nothing was sent): with
                                  * LMTP each has its own verdict after the

@@ -30,6 +30,8 @@ struct txn {
     int worst_rcpt;             /* 4 or 5 */
     bool *accepted;             /* per recipient: RCPT took it */
     size_t n_accepted;
+    bool refused_early;         /* AUTH, MAIL or a RCPT refused: BDAT
+                                 * chunks in the flight are discarded */
 };
 
 static bool txn_failed(const struct txn *t)
@@ -192,6 +194,7 @@ static void auth_reply(struct smtp_session *s, struct txn *t)
         t->res->auth = true;
         return;
     }
+    t->refused_early = true;
     fill_result(s, t->res);
     txn_fail(t, &e);
 }
@@ -203,6 +206,7 @@ static void mail_reply(struct smtp_session *s, struct txn *t)
 
     if (s->reply.code == 250)
         return;
+    t->refused_early = true;
     what = xasprintf(_("sender <%s> refused"), t->env->sender);
     hint = NULL;
     if (smtp_code_class(s->reply.code) == 5) {
@@ -229,6 +233,7 @@ static void rcpt_reply(struct smtp_session *s, struct txn *t, size_t i)
         t->n_accepted++;
         return;
     }
+    t->refused_early = true;
     rcpt_verdict(s, t->res, i);
     reply_oneline(&s->reply, one, sizeof one);
     if (t->n_refused == 0 && !txn_failed(t))
@@ -565,6 +570,7 @@ static int lmtp_replies(struct smtp_session *s, struct txn *t, struct mo_err *er
 static int data_phase(struct smtp_session *s, struct txn *t, const struct message *msg,
                       struct mo_err *err)
 {
+    t->res->data_sent = true;
     smtp_set_txn(s, TX_MESSAGE);
     smtp_verbose(s, _("sending the message (%llu bytes)"), (unsigned long long)message_wire_size(msg));
     if (s->opt.debug)
@@ -765,6 +771,9 @@ static int transaction(struct smtp_session *s, struct txn *t, const struct envel
                              w->n_rcpts), t->env->sender, w->n_rcpts);
     if (run_flight(s, t, &f, bdat ? msg : NULL, err) == 0)
         rc = finish(s, t, msg, bdat, err);
+    /* the chunks went with MAIL and RCPT: kept unless those were refused */
+    if (bdat)
+        t->res->data_sent = !t->refused_early;
 out:
     flight_free(&f);
     return rc;

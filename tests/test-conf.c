@@ -13,6 +13,7 @@
 #include "tap.h"
 #include "util.h"
 #include "conf.h"
+#include "fallback.h"
 
 static struct config cfg;
 static struct mo_err err;
@@ -619,6 +620,70 @@ static void test_msmtp(void)
 
 /* config_check_load: every problem of every file, the good accounts built,
  * each key's origin through [defaults] and inherit. */
+/* fallback (mailout(1) CONFIGURATION): the account's own list, checked at
+ * load, walked depth first with every account once. */
+static void test_fallback(void)
+{
+    const struct account *chain[8];
+    const struct account *a;
+    size_t n;
+
+    is_int(load("[account work]\nhost = w\nfallback = backup, other\n"
+                "[account backup]\ninherit = work\nhost = b\nfallback = other\n"
+                "[account other]\nhost = o\nfallback = last\n"
+                "[account last]\nhost = l\n"
+                "[account child]\ninherit = work\n"), 0, "fallback loads: %s", err.msg);
+    a = find_acct("work");
+    ok(a && a->fallback && strcmp(a->fallback, "backup, other") == 0, "work's list as written");
+    a = find_acct("child");
+    ok(a && a->fallback == NULL, "fallback is not inherited (child of work has none)");
+    a = find_acct("backup");
+    ok(a && a->fallback && strcmp(a->fallback, "other") == 0,
+       "backup inherits work but not its fallback (no self-reference)");
+    n = fallback_chain(&cfg, find_acct("work"), chain);
+    is_int((int)n, 4, "work's chain: four servers");
+    if (n == 4)
+        ok(chain[0] == find_acct("work") && chain[1] == find_acct("backup")
+           && chain[2] == find_acct("other") && chain[3] == find_acct("last"),
+           "  work, backup, other (backup's), last (other's): each once, in order");
+    n = fallback_chain(&cfg, find_acct("last"), chain);
+    ok(n == 1 && chain[0] == find_acct("last"), "no fallback: the account alone");
+    bad("[account a]\nhost = h\nfallback = nope\n",
+        "t.ini:3: fallback: no account named 'nope'", "fallback unknown");
+    bad("[account a]\nhost = h\n\nfallback = b a\n[account b]\nhost = h\n",
+        "t.ini:4: fallback: account a cannot fall back to itself", "fallback itself");
+    bad("[account a]\nhost = h\nfallback = b\n[account b]\nhost = h\nfallback = c\n"
+        "[account c]\nhost = h\nfallback = a\n",
+        "t.ini:9: fallback: fallback cycle: a -> b -> c -> a", "fallback cycle");
+    bad("[account a]\nhost = h\nfallback = b,,c d!\n",
+        "t.ini:3: fallback: 'd!' is not an account name (letters, digits, . _ - @ +; at most 64)",
+        "fallback bad name");
+    bad("[defaults]\nfallback = a\n[account a]\nhost = h\n",
+        "t.ini:2: fallback: unknown key in [defaults]", "fallback in [defaults]");
+}
+
+static void test_fallback_check_load(void)
+{
+    const char *path = write_file("fallback.ini",
+        "[account a]\nhost = h\nfallback = b nope\n"
+        "[account b]\nhost = h\nfallback = c\n"
+        "[account c]\nhost = h\nfallback = a\n"
+        "[account d]\nhost = h\nfallback = d\n", 0600);
+
+    config_free(&cfg);
+    memset(&err, 0, sizeof err);
+    is_int(config_check_load(&cfg, path, &err), 0, "fallback check load: returns 0");
+    is_int((int)cfg.n_problems, 3, "fallback check load: three problems in one run");
+    if (cfg.n_problems == 3) {
+        ok(strstr(cfg.problems[0], "fallback.ini:3: fallback: no account named 'nope'") != NULL,
+           "  unknown: %s", cfg.problems[0]);
+        ok(strstr(cfg.problems[1], "fallback.ini:12: fallback: account d cannot fall back to itself") != NULL,
+           "  itself: %s", cfg.problems[1]);
+        ok(strstr(cfg.problems[2], "fallback.ini:9: fallback: fallback cycle: a -> b -> c -> a") != NULL,
+           "  cycle: %s", cfg.problems[2]);
+    }
+}
+
 static void test_check_load(void)
 {
     const char *path = write_file("check.ini",
@@ -673,6 +738,8 @@ int main(void)
     test_user_path();
     test_msmtp();
     test_check_load();
+    test_fallback();
+    test_fallback_check_load();
     config_free(&cfg);
     {
         char *cmd = xasprintf("rm -rf '%s'", dir);

@@ -105,6 +105,16 @@ static void test_delivery(void)
            "no reply, no user: those fields are left out");
     free(text);
 
+    r.account = "backup";       /* a fallback account's server */
+    log_delivery(&cfg, &r);
+    text = take_log();
+    is_str(text + 16,
+           "host=smtp.example.com account=backup tls=off auth=off from=<> recipients=a@b.example "
+           "mailsize=298 exitcode=EX_UNAVAILABLE\n",
+           "a fallback account is named after the host");
+    free(text);
+    r.account = NULL;
+
     {
         char big[3000];
         memset(big, 'x', sizeof big - 1);
