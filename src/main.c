@@ -29,6 +29,8 @@
 #include "checkconf.h"
 #include "startup.h"
 #include "prepare.h"
+#include "relay.h"
+#include "bs.h"
 
 static struct startup_state start;
 
@@ -55,84 +57,13 @@ static struct queue_run_opts queue_opts(const struct cli *cli)
     return o;
 }
 
-/* The first attempt; res is the caller's to free. */
-static int deliver(const struct cli *cli, const struct config *cfg,
-                   const struct account *acct, const struct envelope *env,
-                   const struct message *msg, struct smtp_result *res,
-                   enum delivery_stage *stage, struct mo_err *err)
+/* A message queued for a retry is said on stderr (exit 0, or before the
+ * error of the recipients refused for good). */
+static void report_queued(const struct relay_outcome *out)
 {
-    struct delivery d;
-    int rc;
-
-    delivery_init(&d, cfg, acct, cli->verbose, cli->debug, queue_has_mail(cfg, acct));
-    memset(res, 0, sizeof *res);
-    rc = delivery_send(&d, env, msg, res, stage, err);
-    if (rc == 0) {
-        /* the server is up: queued mail of this account rides along */
-        struct queue_run_opts qo = queue_opts(cli);
-        queue_flush_session(&d, &qo);
-    }
-    delivery_end(&d);
-    return rc;
-}
-
-/* A temporary failure is queued (exit 0, with a notice); a permanent one
- * keeps its exit code and leaves a copy in the queue's failed/ (its ID in
- * failed_id, for the line that follows the error). */
-static int keep_for_later(const struct config *cfg, const struct account *acct,
-                          const struct envelope *env, const struct message *msg,
-                          enum delivery_stage stage, struct mo_err *err,
-                          char failed_id[QUEUE_ID_LEN + 1])
-{
-    struct mo_err qerr = { 0, "" };
-    char id[QUEUE_ID_LEN + 1];
-    int kept = delivery_keep(cfg, acct, env, msg, err, stage, id, &qerr);
-
-    if (kept < 0) {
-        /* one line: why it failed, and why it is not kept either */
-        char why[sizeof err->msg];
-        snprintf(why, sizeof why, "%s", err->msg);
-        mo_err_set(err, err->code, _("%s; and it cannot be queued: %s"), why, qerr.msg);
-    }
-    if (kept != 0)
-        return -1;
-    if (delivery_fate(err->code, stage, false) != FATE_RETRY) {
-        memcpy(failed_id, id, sizeof id);
-        return -1;
-    }
-    fprintf(stderr, _("mailout: queued as %s: %s; will retry\n"), id, err->msg);
-    return 0;
-}
-
-/* The first attempt and what becomes of a failure. LMTP: recipients that
- * have the message are not kept again; when some were refused for good and
- * others for now, the first ones are kept in failed/, the others queued, and
- * the exit status is the permanent failure's. */
-static int send_now(const struct cli *cli, const struct config *cfg,
-                    const struct account *acct, struct envelope *env,
-                    const struct message *msg, struct mo_err *err,
-                    char failed_id[QUEUE_ID_LEN + 1])
-{
-    struct smtp_result res;
-    struct delivery_rest rest;
-    enum delivery_stage stage;
-    size_t n = env->n_rcpts;
-    char *qdir;
-    int rc = deliver(cli, cfg, acct, env, msg, &res, &stage, err);
-
-    if (rc != 0) {
-        qdir = acct->queue ? queue_dir_path(cfg) : NULL;
-        if (delivery_sort_out(cfg, qdir, acct, env, msg, &res, 1, err, &rest) == 0 && n > 0)
-            rc = 0;
-        else
-            rc = keep_for_later(cfg, acct, env, msg, stage, err, failed_id);
-        if (rc == 0 && rest.failed > 0)
-            rc = mo_err_set(err, EX_UNAVAILABLE, _("%s; a copy for them is kept in the queue's failed/ as %s"),
-                            rest.failed_why.msg, rest.failed_id);
-        free(qdir);
-    }
-    smtp_result_free(&res);
-    return rc;
+    if (out->queue_id[0] != '\0')
+        fprintf(stderr, _("mailout: queued as %s: %s; will retry\n"), out->queue_id,
+                out->queued_why.msg);
 }
 
 static int run_deliver(const struct cli *cli, struct config *cfg)
@@ -141,7 +72,7 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     struct message msg;
     struct envelope env;
     const struct account *acct;
-    char failed_id[QUEUE_ID_LEN + 1] = "";
+    struct relay_outcome ro = { .failed_id = "" };
     int rc = -1;
 
     memset(&msg, 0, sizeof msg);
@@ -153,17 +84,31 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
         goto out;
     if (cli->dry_run)
         rc = dryrun_print(stdout, cfg, acct, &env, &msg, &err);
-    else
-        rc = send_now(cli, cfg, acct, &env, &msg, &err, failed_id);
+    else {
+        rc = relay_message(cli, cfg, acct, &env, &msg, &ro, &err);
+        report_queued(&ro);
+    }
 out:
     envelope_free(&env);
     message_free(&msg);
     if (rc == 0)
         return EX_OK;
     rc = fail(&err);
-    if (failed_id[0] != '\0')      /* after the error it is about */
-        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), failed_id);
+    if (ro.failed_id[0] != '\0')   /* after the error it is about */
+        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), ro.failed_id);
     return rc;
+}
+
+/* -bs: the SMTP session on stdin/stdout; cfg NULL in system mode. */
+static int run_bs(const struct cli *cli, const struct config *cfg)
+{
+    struct mo_err err = { 0, "" };
+
+    if (cli->dry_run) {
+        mo_err_set(&err, EX_USAGE, "%s", _("--dry-run does not go with -bs; pipe the message to mailout --dry-run instead"));
+        return fail(&err);
+    }
+    return bs_serve(STDIN_FILENO, STDOUT_FILENO, cli, cfg, &err) == 0 ? EX_OK : fail(&err);
 }
 
 static int run_queue(const struct cli *cli, const struct config *cfg)
@@ -269,10 +214,10 @@ static int run_configured(const struct cli *cli, struct config *cfg)
     case CLI_QUEUE_DELETE:
     case CLI_REQUEUE:
         return run_queue(cli, cfg);
+    case CLI_SMTP_STDIN:
+        return run_bs(cli, cfg);
     default:
-        mo_err_set(&err, EX_UNAVAILABLE, "%s", cli->mode == CLI_SMTP_STDIN
-                   ? _("-bs (SMTP on standard input) is not supported yet; pipe the message to mailout instead")
-                   : _("this mode is not available yet"));
+        mo_err_set(&err, EX_UNAVAILABLE, "%s", _("this mode is not available yet"));
         return fail(&err);
     }
 }
@@ -299,9 +244,12 @@ int main(int argc, char **argv)
         mo_err_set(&err, EX_NOINPUT, "%s", _("standard input is closed: there is no message to send"));
         return fail(&err);
     }
-    /* system mode: a caller who cannot read the configuration hands over */
-    if (handoff_maybe(&cli, &err) != 0)
+    /* system mode: a caller who cannot read the configuration hands over
+     * (for -bs, each message of the session) */
+    if ((status = handoff_maybe(&cli, &err)) < 0)
         return fail(&err);
+    if (status == 1)
+        return run_bs(&cli, NULL);
     memset(&cfg, 0, sizeof cfg);
     if (config_load(&cfg, cli.config_file, &err) != 0) {
         /* --version still answers, so that a broken file can be reported */

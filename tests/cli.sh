@@ -106,9 +106,10 @@ out=$(run -t -i); rc=$?
 is "$rc" 0 "PHP: -t -i"
 like "$out" "to@x\.example" "  recipient from To"
 
-# -bs is accepted but not implemented: a clear refusal, not a hang on stdin.
-out=$(echo QUIT | "$MAILOUT" -C /dev/null -bs 2>&1); rc=$?
-is "$rc" 69 "-bs: exit 69"
-like "$out" '-bs .*not supported yet' "  saying -bs is not supported"
+# -bs speaks SMTP (tests/bs.sh has the sessions): a greeting, then QUIT.
+out=$(printf 'QUIT\r\n' | "$MAILOUT" -C /dev/null -bs 2>&1); rc=$?
+is "$rc" 0 "-bs: QUIT at once, exit 0"
+like "$out" '^220 .*ESMTP mailout' "  the greeting"
+like "$out" '^221 2\.0\.0' "  QUIT answered 221"
 
 done_testing

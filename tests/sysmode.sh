@@ -125,6 +125,23 @@ else
     ok 0 "# SKIP bsd-mailx is not installed"
 fi
 
+# -bs as nobody: the session is served without the system file, and the
+# message goes to the helper like a piped one (a pipelined flight).
+before=$(entries)
+printf 'EHLO client\r\nMAIL FROM:<nobody@test.example>\r\nRCPT TO:<root>\r\nDATA\r\nSubject: bs in system mode\r\nTo: root\r\n\r\n..dotted\r\nbs body\r\n.\r\nQUIT\r\n' \
+    | as nobody "$P/sbin/sendmail" -bs > "$T/bs.out" 2> "$T/bs.err"
+ok $? "-bs as nobody: exit 0"
+like "$(tr -d '\r' < "$T/bs.out")" "^250 2\.0\.0 Ok: queued for delivery" "  the final dot answered: queued for delivery"
+like "$(tr -d '\r' < "$T/bs.out")" "^221 " "  then QUIT"
+is "$(cat "$T/bs.err")" "" "  nothing on stderr"
+is "$(entries)" "$((before + 1))" "  one more entry in incoming/ (through the helper)"
+printf 'MAIL FROM:<nobody@test.example>\r\n' | as nobody "$P/sbin/sendmail" -bs -a smarthost > "$T/out" 2>&1
+is "$?" 77 "-bs -a ACCOUNT as nobody: refused (77), as for a piped message"
+printf 'EHLO client\r\nMAIL FROM:<nobody@test.example>\r\nRCPT TO:<root>\r\nDATA\r\nSubject: half\r\n' \
+    | as nobody "$P/sbin/sendmail" -bs > "$T/out" 2>&1
+is "$?" 65 "-bs as nobody, leaving inside DATA: 65"
+is "$(entries)" "$((before + 1))" "  and nothing handed over"
+
 as nobody "$P/bin/mailq" > "$T/mailq" 2>&1
 ok $? "mailq as nobody: exit 0"
 like "$(cat "$T/mailq")" "Submitted by you" "  lists what nobody submitted"
@@ -243,10 +260,10 @@ like "$(cat "$T/qrun")" "0000000000000004 refused: it claims to come from root" 
 like "$(cat "$T/qrun")" "incoming/0/0 refused|incoming/.*/0 refused" "  a symlink as a user's directory refused"
 is "$(stat -c '%s %Y' /etc/shadow)" "$shadow_before" "  /etc/shadow untouched"
 is "$(entries)" 0 "incoming/ is empty after the run"
-postfix_wait_mail $((n0 + 4)) 60
-ok $? "the four messages were delivered"
+postfix_wait_mail $((n0 + 5)) 60
+ok $? "the five messages were delivered"
 sleep 2
-is "$(postfix_mail_count)" "$((n0 + 4))" "  and nothing else (no refused entry got through)"
+is "$(postfix_mail_count)" "$((n0 + 5))" "  and nothing else (no refused entry got through)"
 
 f=$(grep -l '^Subject: Cron' "$PF_MAILDIR"/*.eml | head -n 1)
 is "$(header "$f" From)" "Cron Daemon <server@test.example>" "cron: From rewritten, display name kept"
@@ -261,6 +278,9 @@ if command -v php >/dev/null 2>&1; then
     is "$(envrcpt "$f")" "admin@example.net" "PHP: envelope to root's alias"
     is "$(header "$f" From)" "server@test.example" "PHP: From the account's"
 fi
+f=$(grep -l '^Subject: bs in system mode' "$PF_MAILDIR"/*.eml | head -n 1)
+is "$(envrcpt "$f")" "admin@example.net" "-bs as nobody: envelope to root's alias"
+like "$(sed '1,/^$/d' "$f")" '^\.dotted$' "  dot-stuffing undone"
 if command -v bsd-mailx >/dev/null 2>&1; then
     f=$(grep -l '^Subject: mailx subject' "$PF_MAILDIR"/*.eml | head -n 1)
     is "$(envrcpt "$f")" "admin@example.net" "bsd-mailx: envelope to root's alias"
