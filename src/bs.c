@@ -1,4 +1,4 @@
-/* bs.c - sendmail -bs (SPEC §9): mailout answers as an SMTP server on
+/* bs.c - sendmail -bs (mailout(1), -bs): mailout answers as an SMTP server on
  * standard input and output and relays each message through the account.
  *
  * Replies are written to a buffer that is flushed only when no more input
@@ -79,6 +79,9 @@ static void reply(struct io *io, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     line[strcspn(line, "\r\n")] = '\0';
+    for (char *c = line; *c; c++)       /* SMTP replies are ASCII (RFC 5321) */
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+            *c = '?';
     if (io->reply.len + strlen(line) + 2 > BS_OUT_MAX)
         io_flush(io);
     strbuf_appendf(&io->reply, "%s\r\n", line);
@@ -201,11 +204,11 @@ static char *checked_address(struct session *s, const char *path, const char *co
 static bool do_mail(struct session *s, struct smtpd_cmd *c)
 {
     if (s->in_mail) {
-        reply(&s->io, "503 5.5.1 %s", _("Nested MAIL command"));
+        reply(&s->io, "503 5.5.1 %s", ("Nested MAIL command"));
         return false;
     }
     if (c->size > size_limit(s)) {
-        reply(&s->io, "552 5.3.4 %s", _("Message size exceeds the limit"));
+        reply(&s->io, "552 5.3.4 %s", ("Message size exceeds the limit"));
         return false;
     }
     if ((s->sender = checked_address(s, c->path, "553 5.1.7")) == NULL)
@@ -223,11 +226,11 @@ static bool do_rcpt(struct session *s, struct smtpd_cmd *c)
     char *addr;
 
     if (!s->in_mail) {
-        reply(&s->io, "503 5.5.1 %s", _("Need MAIL command first"));
+        reply(&s->io, "503 5.5.1 %s", ("Need MAIL command first"));
         return false;
     }
     if (s->n_rcpts >= BS_MAX_RCPTS) {
-        reply(&s->io, "452 4.5.3 %s", _("Too many recipients"));
+        reply(&s->io, "452 4.5.3 %s", ("Too many recipients"));
         return false;
     }
     if ((addr = checked_address(s, c->path, "553 5.1.3")) == NULL)
@@ -328,9 +331,9 @@ static void reply_failure(struct session *s, const struct mo_err *err,
     bool temp = err->code == EX_TEMPFAIL;
 
     if (ro != NULL && ro->failed_id[0] != '\0' && n >= 0 && (size_t)n < sizeof text)
-        n += snprintf(text + n, sizeof text - (size_t)n, _(" (a copy is kept in the queue's failed/ as %s)"), ro->failed_id);
+        n += snprintf(text + n, sizeof text - (size_t)n, (" (a copy is kept in the queue's failed/ as %s)"), ro->failed_id);
     if (ro != NULL && ro->queue_id[0] != '\0' && n >= 0 && (size_t)n < sizeof text)
-        snprintf(text + n, sizeof text - (size_t)n, _(" (queued for the other recipients as %s)"), ro->queue_id);
+        snprintf(text + n, sizeof text - (size_t)n, (" (queued for the other recipients as %s)"), ro->queue_id);
     /* the relay's code when its class agrees (a mixed LMTP verdict is 5xx) */
     if ((temp && code >= 400 && code < 500) || (!temp && code >= 500 && code < 600))
         reply(&s->io, "%d %d.0.0 %s", code, code / 100, text);
@@ -366,9 +369,9 @@ static void relay_here(struct session *s, const struct cli *c, int fd)
     else if (relay_message(c, s->cfg, acct, &env, &msg, &ro, &err) != 0)
         reply_failure(s, &err, &ro);
     else if (ro.result == RELAY_QUEUED)
-        reply(&s->io, "250 2.0.0 %s %s: %s", _("Ok: queued as"), ro.queue_id, ro.queued_why.msg);
+        reply(&s->io, "250 2.0.0 %s %s: %s", ("Ok: queued as"), ro.queue_id, ro.queued_why.msg);
     else
-        reply(&s->io, "250 2.0.0 %s", _("Ok: delivered"));
+        reply(&s->io, "250 2.0.0 %s", ("Ok: delivered"));
     envelope_free(&env);
     message_free(&msg);
 }
@@ -386,7 +389,7 @@ static void relay(struct session *s, int fd)
     } else if (handoff_message(&c, fd, &err) != 0) {
         reply_failure(s, &err, NULL);      /* system mode: mailout-submit said no */
     } else {
-        reply(&s->io, "250 2.0.0 %s", _("Ok: queued for delivery"));
+        reply(&s->io, "250 2.0.0 %s", ("Ok: queued for delivery"));
     }
 }
 
@@ -416,15 +419,15 @@ static void do_data(struct session *s)
     int fd;
 
     if (!s->in_mail || s->n_rcpts == 0) {
-        reply(&s->io, "503 5.5.1 %s", s->in_mail ? _("Need RCPT command first")
-                                                  : _("Need MAIL command first"));
+        reply(&s->io, "503 5.5.1 %s", s->in_mail ? ("Need RCPT command first")
+                                                  : ("Need MAIL command first"));
         return;
     }
     if ((fd = data_file(s)) < 0) {
-        reply(&s->io, "451 4.3.0 %s: %s", _("Cannot keep the message"), strerror(errno));
+        reply(&s->io, "451 4.3.0 %s: %s", ("Cannot keep the message"), strerror(errno));
         return;
     }
-    reply(&s->io, "354 %s", _("End data with <CR><LF>.<CR><LF>"));
+    reply(&s->io, "354 %s", ("End data with <CR><LF>.<CR><LF>"));
     st = read_data(s, fd);
     if (st == DATA_VANISHED) {
         close(fd);              /* unlinked: the message is gone */
@@ -432,11 +435,11 @@ static void do_data(struct session *s)
         return;
     }
     if (st == DATA_TOO_BIG)
-        reply(&s->io, "552 5.3.4 %s", _("Message size exceeds the limit"));
+        reply(&s->io, "552 5.3.4 %s", ("Message size exceeds the limit"));
     else if (st == DATA_LONG_LINE)
-        reply(&s->io, "500 5.5.2 %s", _("Message has a line longer than 65536 bytes"));
+        reply(&s->io, "500 5.5.2 %s", ("Message has a line longer than 65536 bytes"));
     else if (st == DATA_WRITE_ERROR)
-        reply(&s->io, "451 4.3.0 %s: %s", _("Cannot keep the message"), strerror(errno));
+        reply(&s->io, "451 4.3.0 %s: %s", ("Cannot keep the message"), strerror(errno));
     else
         relay(s, fd);
     close(fd);
@@ -457,13 +460,13 @@ static bool dispatch(struct session *s, struct smtpd_cmd *c)
     case SV_NOOP: reply(&s->io, "250 2.0.0 Ok"); return true;
     case SV_QUIT: reply(&s->io, "221 2.0.0 Bye"); s->quit = true; return true;
     case SV_VRFY:
-        reply(&s->io, "252 2.5.2 %s", _("Cannot VRFY user; send the message and delivery will be attempted"));
+        reply(&s->io, "252 2.5.2 %s", ("Cannot VRFY user; send the message and delivery will be attempted"));
         return true;
     case SV_HELP:
         reply(&s->io, "214 2.0.0 HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY");
         return true;
     default:    /* EXPN, STARTTLS, AUTH, BDAT: nothing to do on a pipe */
-        reply(&s->io, "502 5.5.1 %s", _("Command not implemented"));
+        reply(&s->io, "502 5.5.1 %s", ("Command not implemented"));
         return false;
     }
 }
@@ -483,7 +486,7 @@ static void one_command(struct session *s, const char *line, size_t n)
     }
     s->errors = good ? 0 : s->errors + 1;
     if (s->errors >= BS_MAX_ERRORS) {
-        reply(&s->io, "421 4.7.0 %s", _("Too many errors; closing the session"));
+        reply(&s->io, "421 4.7.0 %s", ("Too many errors; closing the session"));
         s->quit = true;
     }
 }
@@ -507,7 +510,7 @@ int bs_serve(int in, int out, const struct cli *cli, const struct config *cfg,
         if (ls == LINE_EOF)
             break;
         if (ls == LINE_LONG) {
-            reply(&s.io, "500 5.5.2 %s", _("Line too long"));
+            reply(&s.io, "500 5.5.2 %s", ("Line too long"));
             s.errors++;
             continue;
         }

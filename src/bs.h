@@ -1,5 +1,5 @@
 /* bs.h - sendmail -bs: an SMTP server on standard input and output that
- * relays each message it is given (SPEC §9). */
+ * relays each message it is given (mailout(1), -bs). */
 #ifndef MAILOUT_BS_H
 #define MAILOUT_BS_H
 

@@ -104,26 +104,26 @@ static int mail_param(struct smtpd_cmd *c, char *key, char *val, char *reply, si
         errno = 0;
         long l = val ? strtol(val, &end, 10) : -1;
         if (val == NULL || val[0] < '0' || val[0] > '9' || *end || errno || l > SIZE_MAX_VALUE)
-            return refuse(reply, n, "501 5.5.4 %s", _("Bad SIZE= value"));
+            return refuse(reply, n, "501 5.5.4 %s", ("Bad SIZE= value"));
         c->size = l;
     } else if (ascii_strcasecmp(key, "BODY") == 0) {
         if (val == NULL || (ascii_strcasecmp(val, "7BIT") != 0 && ascii_strcasecmp(val, "8BITMIME") != 0))
-            return refuse(reply, n, "501 5.5.4 %s", _("Bad BODY= value (7BIT or 8BITMIME)"));
+            return refuse(reply, n, "501 5.5.4 %s", ("Bad BODY= value (7BIT or 8BITMIME)"));
     } else if (ascii_strcasecmp(key, "SMTPUTF8") == 0 && val == NULL) {
         ;   /* UTF-8 is relayed as it is */
     } else if (ascii_strcasecmp(key, "RET") == 0) {
         if (val == NULL || (ascii_strcasecmp(val, "FULL") != 0 && ascii_strcasecmp(val, "HDRS") != 0))
-            return refuse(reply, n, "501 5.5.4 %s", _("Bad RET= value (FULL or HDRS)"));
+            return refuse(reply, n, "501 5.5.4 %s", ("Bad RET= value (FULL or HDRS)"));
         free(c->ret);
         c->ret = xstrdup(val);
         lower(c->ret);
     } else if (ascii_strcasecmp(key, "ENVID") == 0) {
         if (val == NULL || !valid_xtext(val))
-            return refuse(reply, n, "501 5.5.4 %s", _("Bad ENVID= value"));
+            return refuse(reply, n, "501 5.5.4 %s", ("Bad ENVID= value"));
         free(c->envid);
         c->envid = xstrdup(val);
     } else {
-        return refuse(reply, n, "555 5.5.4 %s", _("Unsupported MAIL FROM parameter"));
+        return refuse(reply, n, "555 5.5.4 %s", ("Unsupported MAIL FROM parameter"));
     }
     return 0;
 }
@@ -132,14 +132,14 @@ static int rcpt_param(struct smtpd_cmd *c, char *key, char *val, char *reply, si
 {
     if (ascii_strcasecmp(key, "NOTIFY") == 0) {
         if (val == NULL || conf_check_dsn_notify(val) != 0)
-            return refuse(reply, n, "501 5.5.4 %s", _("Bad NOTIFY= value"));
+            return refuse(reply, n, "501 5.5.4 %s", ("Bad NOTIFY= value"));
         free(c->notify);
         c->notify = xstrdup(val);
         lower(c->notify);
     } else if (ascii_strcasecmp(key, "ORCPT") == 0 && val != NULL) {
         ;   /* the original recipient is not passed on */
     } else {
-        return refuse(reply, n, "555 5.5.4 %s", _("Unsupported RCPT TO parameter"));
+        return refuse(reply, n, "555 5.5.4 %s", ("Unsupported RCPT TO parameter"));
     }
     return 0;
 }
@@ -174,16 +174,16 @@ static int parse_path_cmd(struct smtpd_cmd *c, const char *rest, char *reply, si
     while (*rest == ' ')
         rest++;
     if (ascii_strncasecmp(rest, word, wl) != 0)
-        return refuse(reply, n, "501 5.5.4 %s %s", _("Syntax:"), usage);
+        return refuse(reply, n, "501 5.5.4 %s %s", ("Syntax:"), usage);
     rest += wl;
     while (*rest == ' ')
         rest++;
     if ((c->path = take_path(rest, &end)) == NULL)
-        return refuse(reply, n, "501 5.1.7 %s %s", _("Bad address syntax; use"), usage);
+        return refuse(reply, n, "501 5.1.7 %s %s", ("Bad address syntax; use"), usage);
     if (c->verb == SV_RCPT && c->path[0] == '\0')
-        return refuse(reply, n, "501 5.1.3 %s", _("An empty recipient address"));
+        return refuse(reply, n, "501 5.1.3 %s", ("An empty recipient address"));
     if (*end != '\0' && *end != ' ')
-        return refuse(reply, n, "501 5.5.4 %s %s", _("Syntax:"), usage);
+        return refuse(reply, n, "501 5.5.4 %s %s", ("Syntax:"), usage);
     tail = xstrdup(end);
     rc = params(c, tail, reply, n);
     free(tail);
@@ -197,7 +197,7 @@ static int parse_rest(struct smtpd_cmd *c, const char *rest, char *reply, size_t
         while (*rest == ' ')
             rest++;
         if (*rest == '\0')
-            return refuse(reply, n, "501 5.5.4 %s %s", _("Syntax:"),
+            return refuse(reply, n, "501 5.5.4 %s %s", ("Syntax:"),
                           c->verb == SV_HELO ? "HELO hostname" : "EHLO hostname");
         c->arg = xstrdup(rest);
         return 0;
@@ -205,7 +205,7 @@ static int parse_rest(struct smtpd_cmd *c, const char *rest, char *reply, size_t
         return parse_path_cmd(c, rest, reply, n);
     case SV_DATA: case SV_RSET: case SV_QUIT:
         if (*rest != '\0')
-            return refuse(reply, n, "501 5.5.4 %s", _("This command takes no argument"));
+            return refuse(reply, n, "501 5.5.4 %s", ("This command takes no argument"));
         return 0;
     default:
         return 0;   /* NOOP, VRFY, HELP, ...: the argument does not matter */
@@ -223,12 +223,12 @@ int smtpd_cmd_parse(const char *line, size_t len, struct smtpd_cmd *out,
     out->size = -1;
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)line[i] < ' ' && line[i] != '\t')
-            return refuse(reply, n, "500 5.5.2 %s", _("Control character in the command"));
+            return refuse(reply, n, "500 5.5.2 %s", ("Control character in the command"));
     while (vl < len && line[vl] != ' ' && line[vl] != '\t')
         vl++;
     out->verb = find_verb(line, vl);
     if (out->verb == SV_UNKNOWN)
-        return refuse(reply, n, "500 5.5.1 %s", _("Command unrecognized"));
+        return refuse(reply, n, "500 5.5.1 %s", ("Command unrecognized"));
     copy = xstrndup(line + vl, len - vl);
     for (char *p = copy; *p; p++)
         if (*p == '\t')
