@@ -244,6 +244,17 @@ static void take_user(struct pickup *p, int in, const char *name)
     closedir(dp);
 }
 
+/* SPOOLDIR/incoming itself, never through a link; NULL when absent. */
+static DIR *open_incoming(void)
+{
+    int in = open(INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *dp = in >= 0 ? fdopendir(in) : NULL;
+
+    if (dp == NULL && in >= 0)
+        close(in);
+    return dp;
+}
+
 int incoming_pickup(const struct config *cfg, FILE *report)
 {
     struct pickup p = { cfg, report, NULL, 0, 0 };
@@ -251,16 +262,9 @@ int incoming_pickup(const struct config *cfg, FILE *report)
     struct mo_err err;
     struct dirent *de;
     DIR *dp;
-    int in;
 
-    if (geteuid() != 0 || gr == NULL)
+    if (geteuid() != 0 || gr == NULL || (dp = open_incoming()) == NULL)
         return 0;
-    in = open(INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (in < 0 || (dp = fdopendir(in)) == NULL) {
-        if (in >= 0)
-            close(in);
-        return 0;
-    }
     p.gid = gr->gr_gid;
     p.qdir = queue_dir_path(cfg);
     if (queue_prepare(p.qdir, &err) != 0) {
@@ -306,16 +310,10 @@ size_t incoming_list(FILE *out)
     size_t shown = 0;
     struct dirent *de, *ue;
     DIR *dp, *up;
-    int in, fd;
+    int fd;
 
-    if (geteuid() != 0)
+    if (geteuid() != 0 || (dp = open_incoming()) == NULL)
         return 0;
-    in = open(INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (in < 0 || (dp = fdopendir(in)) == NULL) {
-        if (in >= 0)
-            close(in);
-        return 0;
-    }
     while ((de = readdir(dp)) != NULL) {
         fd = openat(dirfd(dp), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (de->d_name[0] == '.' || fd < 0 || (up = fdopendir(fd)) == NULL) {
