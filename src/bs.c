@@ -52,18 +52,8 @@ enum line_status { LINE_OK, LINE_LONG, LINE_EOF };
 
 static int io_flush(struct io *io)
 {
-    size_t off = 0;
-
-    while (off < io->reply.len) {
-        ssize_t w = write(io->out, io->reply.data + off, io->reply.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            io->out_failed = true;
-            break;
-        }
-        off += (size_t)w;
-    }
+    if (write_full(io->out, io->reply.data, io->reply.len) != 0)
+        io->out_failed = true;
     strbuf_reset(&io->reply);
     return io->out_failed ? -1 : 0;
 }
@@ -247,20 +237,6 @@ static bool do_rcpt(struct session *s, struct smtpd_cmd *c)
 
 /* ------------------------------------------------------------ DATA */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 enum data_status { DATA_OK, DATA_TOO_BIG, DATA_LONG_LINE, DATA_WRITE_ERROR, DATA_VANISHED };
 
 /* Reads the message up to the final dot into fd, unstuffed, LF line ends.
@@ -291,7 +267,7 @@ static enum data_status read_data(struct session *s, int fd)
         if (st != DATA_OK)
             continue;
         line[n] = '\n';
-        if (write_all(fd, p, len + 1) != 0)
+        if (write_full(fd, p, len + 1) != 0)
             st = DATA_WRITE_ERROR;
     }
 }
