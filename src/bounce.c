@@ -157,10 +157,11 @@ static void human_part(struct text *t, const struct envelope *env,
     for (size_t i = 0; i < env->n_rcpts; i++) {
         bool smtp;
         const char *d = diag_of(f, env->n_rcpts, i, &smtp);
+        /* both on one line, which must stay under SMTP's 998 bytes */
         put(t, "<");
-        put_ascii(t, env->rcpts[i], BOUNCE_DIAG_MAX);
+        put_ascii(t, env->rcpts[i], BOUNCE_DIAG_MAX / 2);
         put(t, ">: ");
-        put_ascii(t, d, BOUNCE_DIAG_MAX);
+        put_ascii(t, d, BOUNCE_DIAG_MAX / 2);
         put(t, "\n");
     }
     put(t, "\nThe delivery report and the header of your message follow.\n");

@@ -382,7 +382,7 @@ static int data_file(const struct session *s)
     if (fd < 0) {
         FILE *f = tmpfile();
         if (f != NULL) {
-            fd = dup(fileno(f));
+            fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 0);
             fclose(f);
         }
     }
@@ -447,6 +447,16 @@ static bool dispatch(struct session *s, struct smtpd_cmd *c)
     }
 }
 
+/* Refused commands in a row, over-long lines included, end the session. */
+static void count_error(struct session *s, bool good)
+{
+    s->errors = good ? 0 : s->errors + 1;
+    if (s->errors >= BS_MAX_ERRORS) {
+        reply(&s->io, "421 4.7.0 %s", "Too many errors; closing the session");
+        s->quit = true;
+    }
+}
+
 static void one_command(struct session *s, const char *line, size_t n)
 {
     struct smtpd_cmd c;
@@ -460,11 +470,7 @@ static void one_command(struct session *s, const char *line, size_t n)
         good = dispatch(s, &c);
         smtpd_cmd_free(&c);
     }
-    s->errors = good ? 0 : s->errors + 1;
-    if (s->errors >= BS_MAX_ERRORS) {
-        reply(&s->io, "421 4.7.0 %s", ("Too many errors; closing the session"));
-        s->quit = true;
-    }
+    count_error(s, good);
 }
 
 int bs_serve(int in, int out, const struct cli *cli, const struct config *cfg,
@@ -486,8 +492,8 @@ int bs_serve(int in, int out, const struct cli *cli, const struct config *cfg,
         if (ls == LINE_EOF)
             break;
         if (ls == LINE_LONG) {
-            reply(&s.io, "500 5.5.2 %s", ("Line too long"));
-            s.errors++;
+            reply(&s.io, "500 5.5.2 %s", "Line too long");
+            count_error(&s, false);
             continue;
         }
         one_command(&s, line, n);

@@ -95,7 +95,7 @@ static int run_helper(const struct cli *cli, struct mo_err *err)
  * not the helper's), the pipe on stderr; then the helper. */
 static void exec_child(char **v, int fd, int errpipe)
 {
-    int null = open("/dev/null", O_WRONLY);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
     if (null < 0 || dup2(fd, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0
             || dup2(errpipe, STDERR_FILENO) < 0)
@@ -113,11 +113,18 @@ static int wait_helper(pid_t pid, int rd, struct mo_err *err)
     ssize_t r;
     int status;
 
-    while ((r = read(rd, text + len, sizeof text - 1 - len)) != 0) {
+    /* read to the end, keeping the start: a helper blocked on a full pipe
+     * would never exit */
+    for (;;) {
+        char sink[512];
+        bool full = len == sizeof text - 1;
+        r = full ? read(rd, sink, sizeof sink) : read(rd, text + len, sizeof text - 1 - len);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0 || (len += (size_t)r) == sizeof text - 1)
+        if (r <= 0)
             break;
+        if (!full)
+            len += (size_t)r;
     }
     text[len] = '\0';
     while (waitpid(pid, &status, 0) < 0)
