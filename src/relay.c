@@ -81,6 +81,9 @@ static int after_failure(const struct config *cfg, const struct account *acct,
     if (rc == 0 && rest.failed > 0)
         rc = mo_err_set(err, EX_UNAVAILABLE, _("%s; a copy for them is kept in the queue's failed/ as %s"),
                         rest.failed_why.msg, rest.failed_id);
+    else if (rest.failed > 0 && out->failed_id[0] == '\0')
+        /* the rest could not be kept: still name the copy already made */
+        memcpy(out->failed_id, rest.failed_id, sizeof out->failed_id);
     free(qdir);
     return rc;
 }
