@@ -85,7 +85,9 @@ static int timeout_err(struct conn *c, enum dir d, struct mo_err *err)
 static int stage_err(struct conn *c, struct mo_err *err)
 {
     return mo_err_set(err, EX_TEMPFAIL,
-                      _("%s is too slow: this step was not done within the %d s it is allowed"),
+                      _("%s is too slow: this step was not done within the %d s it is "
+                        "allowed (if the server is merely slow, raise timeout: the limit "
+                        "grows with it)"),
                       c->where, c->stage_s);
 }
 

@@ -493,8 +493,10 @@ static int send_bdat(struct smtp_session *s, const struct message *msg,
     if (bdat_emit(s, b.out, b.len, true, chunks, err) != 0)
         goto out;
     if (!s->opt.keep_open) {
-        /* QUIT rides in the same flight as the last chunk. */
+        /* QUIT rides in the same flight as the last chunk; a write that
+         * fails now (here or in the flush after) loses the message. */
         smtp_set_phase(s, PH_QUIT);
+        smtp_name_txn(s, TX_BDAT);
         if (smtp_send_line(s, "QUIT", NULL, err) != 0)
             goto out;
     }
@@ -581,6 +583,8 @@ static int data_phase(struct smtp_session *s, struct txn *t, const struct messag
     if (!s->opt.keep_open && s->caps.pipelining) {
         /* QUIT rides in the same flight as the final dot. */
         smtp_set_phase(s, PH_QUIT);
+        /* What a write that fails now loses is the message, not QUIT. */
+        smtp_name_txn(s, TX_MESSAGE);
         if (smtp_send_line(s, "QUIT", NULL, err) != 0)
             return -1;
     }
