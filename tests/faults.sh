@@ -36,6 +36,7 @@ run_case() {
         "$MAILOUT" -C "$d/config.ini" -a fault $t_args <"$d/message" >"$d/stdout" 2>"$d/stderr"
     fi
     code=$?
+    : >"$d/client-exited"   # a slowread server reads the rest at full speed
     # The server ends with the connection; one that never got one is stopped.
     i=0
     while kill -0 $spid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

@@ -4,7 +4,8 @@
 A well-behaved ESMTP server by default; a tests/faults/NAME.test file changes
 what it answers at any stage ("on STAGE[ MATCH]: ACTION"). It records every
 command line with the number of the read() that completed it (so a test can
-see which commands arrived in one flight), and the DATA bytes exactly.
+see which commands arrived in one flight), and the DATA bytes exactly (a
+client that leaves in the middle of them: "<data cut off after N bytes>").
 
     faultserver.py serve TEST DIR   listen on 127.0.0.1 port 0; write the
                                     client's DIR/config.ini and DIR/message,
@@ -29,8 +30,9 @@ SASL responses after a 334 may be longer), stdout-not (pattern),
 driver (instead of mailout, tests/smtp-driver with "N SENDER RCPT...": N
 messages over one session), commands (block; fnmatch patterns),
 flight (commands that must arrive in one read, e.g. "MAIL RCPT DATA"),
-message (block: stdin of mailout), data (block: the bytes the server must
-receive between DATA and the final dot, lines joined with CRLF), size
+message (block: stdin of mailout), fill (N: N bytes, rounded down to whole
+lines of 70 digits, appended to the message), data (block: the bytes the
+server must receive between DATA and the final dot, lines joined with CRLF), size
 ("exact": MAIL's SIZE= must equal the message bytes received, dot-stuffing
 removed, as RFC 1870 counts them).
 
@@ -38,7 +40,12 @@ Actions: reply TEXT (\\r\\n escapes allowed; CRLF added), raw TEXT (exact),
 drop, stall, split TEXT (one byte per write), drip SECONDS TEXT (one byte
 every SECONDS: each line within the client's timeout, the whole reply not),
 flood BYTES, long N (a reply
-line of N bytes), inject TEXT (the normal reply plus TEXT in the same write).
+line of N bytes), inject TEXT (the normal reply plus TEXT in the same write),
+slowread BYTES SECONDS (DATA only: the usual 354, then the body is read at
+most BYTES every SECONDS from a socket with a small receive buffer; once
+DIR/client-exited exists, the rest at full speed. The client's writes block
+only if its send buffer is small too: on loopback Linux grows it to MiBs,
+so tests/deadline.sh caps tcp_wmem in a private network namespace).
 Stages: greeting EHLO HELO LHLO STARTTLS AUTH AUTH2 MAIL RCPT DATA BDAT EOD
 RSET QUIT (EOD: the reply to the final dot or to BDAT LAST); AUTH2 is the answer to the client's next AUTH line (a SASL response).
 """
@@ -100,6 +107,7 @@ class Server:
         self.tls = False
         self.auth_next = False
         self.login_user = False
+        self.slow = None        # (bytes, seconds) while the body is read slowly
 
     def action_for(self, stage, arg):
         for key, action in self.t["on"]:
@@ -168,6 +176,10 @@ class Server:
                 self.send(b"250 end\r\n")
             except OSError:
                 return False
+        elif verb == "slowread":
+            size, _, pause = text.partition(" ")
+            self.slow = (int(size), float(pause))
+            self.send(default)
         elif verb == "drop":
             return False
         elif verb == "stall":
@@ -183,8 +195,12 @@ class Server:
         return True
 
     def read_more(self):
+        size = 65536
+        if self.slow and not os.path.exists(os.path.join(self.dir, "client-exited")):
+            size = self.slow[0]
+            time.sleep(self.slow[1])
         try:
-            chunk = self.sock.recv(65536)
+            chunk = self.sock.recv(size)
         except ConnectionResetError:
             return False        # a client that gives up on a bad reply
         if not chunk:
@@ -209,6 +225,9 @@ class Server:
     def read_data(self):
         while b"\r\n.\r\n" not in b"\r\n" + self.buf:
             if not self.read_more():
+                if self.buf:    # the client gave up in the middle of the data
+                    self.transcript.append((self.reads, "<data cut off after %d bytes>"
+                                            % len(self.buf)))
                 return False
         whole = b"\r\n" + self.buf
         end = whole.index(b"\r\n.\r\n")
@@ -280,9 +299,10 @@ class Server:
             elif verb == "DATA":
                 action = self.action_for("DATA", arg)
                 ok = self.act(verb, arg, b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                if ok and (action is None or action.startswith("reply 354")):
+                if ok and (action is None or action.startswith(("reply 354", "slowread"))):
                     if not self.read_data():
                         return
+                    self.slow = None
                     ok = self.act("EOD", "", b"250 2.0.0 Ok: queued as FAULT1\r\n")
             elif verb == "BDAT":
                 words = line.split()
@@ -311,6 +331,9 @@ class Server:
     def run(self):
         ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if any(a.startswith("slowread") for _, a in self.t["on"]):
+            # before listen: the window the client sees stays this small
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
         ls.bind(("127.0.0.1", 0))
         ls.listen(1)
         ls.settimeout(20)
@@ -370,6 +393,8 @@ def prepare(t, d, port):
             f.write(b"".join(unescape(l) + b"\n" for l in t["message"]))
         else:
             f.write(DEFAULT_MESSAGE)
+        line = b"0123456789" * 7 + b"\n"
+        f.write(line * (int(t.get("fill", "0")) // len(line)))
     with open(os.path.join(d, "vars.tmp"), "w", encoding="utf-8", errors="surrogateescape") as f:
         for key in ("desc", "args", "exit", "error", "stderr", "stderr-not", "stdout",
                     "stdout-not", "driver", "requires"):
