@@ -228,13 +228,43 @@ static void delivered(struct acct_run *r, const struct queue_entry *e,
     r->last_status = EX_OK;
 }
 
-/* LMTP: the recipients refused for good went to failed/ as a new entry. */
+/* What the split's hook needs to bounce the part refused for good. */
+struct split_ctx {
+    struct acct_run *r;
+    const struct queue_entry *e;
+    const struct header_block *orig;
+};
+
+/* LMTP: the copy for those refused for good is in failed/ (delivery.h's
+ * hook): their bounce is queued, as for a message that moves there. */
+static int bounce_part(void *ctx, const struct delivery_part *p,
+                       char bid[QUEUE_ID_LEN + 1], struct mo_err *err)
+{
+    const struct split_ctx *c = ctx;
+    struct bounce_failure f = { .queue_id = p->id, .arrival = c->e->arrival,
+                                .reason = p->why, .rcpt_replies = p->replies };
+    int bfd, rc = queue_bounce(c->r, p->env, c->orig, &f, bid, &bfd, err);
+
+    if (bfd >= 0)
+        close(bfd);             /* nothing left to undo: it may go */
+    return rc;
+}
+
+/* LMTP: the recipients refused for good went to failed/ as a new entry,
+ * or could not (they stay in the message). */
 static void split_off(struct acct_run *r, const struct queue_entry *e,
                       const struct delivery_rest *rest)
 {
-    char *what = xasprintf(_("refused for good in part, kept in failed/ as %s"),
-                           rest->failed_id);
+    char *what;
 
+    if (rest->keep_err.code != 0) {
+        report(r->o, e->id, _("refused for good in part, but that part cannot be kept apart"),
+               rest->keep_err.msg);
+        return;
+    }
+    if (rest->failed == 0)
+        return;
+    what = xasprintf(_("refused for good in part, kept in failed/ as %s"), rest->failed_id);
     report(r->o, e->id, what, rest->failed_why.msg);
     free(what);
 }
@@ -291,16 +321,18 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         /* LMTP: not twice to those that have it; those refused for good
          * apart from those refused for now */
         struct delivery_rest rest;
+        struct split_ctx sc = { r, e, &msg.headers };
+        struct delivery_split_hook hook = { bounce_part, &sc };
         char **was = rcpts_copy(&e->env);
         size_t n_was = e->env.n_rcpts;
         delivery_sort_out(r->cfg, r->qdir, r->d->acct, &e->env, &msg, &res,
-                          e->attempts + 1, &err, &rest);
-        if (rest.failed > 0)
-            split_off(r, e, &rest);
+                          e->attempts + 1, &hook, &err, &rest);
+        split_off(r, e, &rest);
         const char **replies = replies_now(&e->env, was, n_was, &res);
         struct verdict v = { res.reply_code >= 400 ? res.reply : NULL, replies };
         settle(r, fd, e, delivery_fate(err.code, stage, true), &err, &v);
         free(replies);
+        send_bounce(r, rest.failed_id, e->env.sender, rest.bounce_id, -1);
     }
     smtp_result_free(&res);
     header_block_free(&msg.headers);
