@@ -240,6 +240,11 @@ shadow_before=$(stat -c '%s %Y' /etc/shadow)
 
 echo "# $(date +%T) hostile submissions done"
 
+# A sound entry that root's run cannot resolve: -t, and no recipient in the
+# header. The caller was told it was accepted, so it is held, not refused.
+printf 'Subject: nobody to send to\n\nheld body\n' | as nobody "$P/sbin/sendmail" -t > "$T/out" 2>&1
+is "$?" 0 "sendmail -t with no recipient in the header, as nobody: accepted (exit 0)"
+
 # Root's mailq shows what waits in incoming/ too (read only: the run decides).
 listed_before=$(find "$SPOOL/incoming" | sort)
 "$P/bin/mailq" > "$T/rootq" 2>&1
@@ -259,6 +264,21 @@ like "$(cat "$T/qrun")" "0000000000000003 refused: mode 0644, not 0600" "  the b
 like "$(cat "$T/qrun")" "0000000000000004 refused: it claims to come from root" "  the forged user name refused"
 like "$(cat "$T/qrun")" "incoming/0/0 refused|incoming/.*/0 refused" "  a symlink as a user's directory refused"
 is "$(stat -c '%s %Y' /etc/shadow)" "$shadow_before" "  /etc/shadow untouched"
+like "$(cat "$T/qrun")" "^mailout: incoming/65534/[0-9a-f]{16} cannot be queued: no recipients: .*; kept in failed/ as [0-9A-F]{10}$" \
+    "  the entry without a recipient is held in failed/, saying why"
+hid=$(sed -n 's|^mailout: incoming/65534/.* cannot be queued: .*; kept in failed/ as \([0-9A-F]*\)$|\1|p' "$T/qrun")
+is "$(sed -n '/^end$/,$p' "$SPOOL/queue/failed/$hid" | sed 1d)" "$(printf 'Subject: nobody to send to\n\nheld body')" \
+    "  the message held byte for byte"
+"$P/bin/mailq" > "$T/rootq2" 2>&1
+like "$(cat "$T/rootq2")" "^$hid +[0-9]+ .{19}  nobody$" "  mailq lists it under failed/, from nobody"
+like "$(cat "$T/rootq2")" "^\(no recipients: none on the command line nor in To, Cc or Bcc\)$" "  with the reason"
+like "$(cat "$P/var/log/mailout.log")" "failed=$hid uid=nobody reason='no recipients" "  the log says failed=ID uid=nobody"
+"$P/bin/mailout" --requeue "$hid" > "$T/rq" 2>&1
+is "$?" 65 "--requeue while the cause is not fixed: the error's exit status"
+like "$(cat "$T/rq")" "^mailout: $hid stays in failed/: no recipients" "  it stays in failed/, saying why"
+"$P/bin/mailout" --queue-delete "$hid" > "$T/rq" 2>&1
+ok $? "  --queue-delete removes it"
+ok "$([ ! -e "$SPOOL/queue/failed/$hid" ]; echo $?)" "  gone from failed/"
 is "$(entries)" 0 "incoming/ is empty after the run"
 postfix_wait_mail $((n0 + 5)) 60
 ok $? "the five messages were delivered"
