@@ -19,12 +19,15 @@
  * sequence in two. */
 static char *one_line(const char *reason)
 {
-    char *r = xstrndup(reason, DROP_VALUE_MAX);
-    size_t n = strlen(r);
+    size_t n = strnlen(reason, DROP_VALUE_MAX + 1);
+    char *r;
 
-    if (n == DROP_VALUE_MAX)
-        while (n > 0 && ((unsigned char)r[n] & 0xC0) == 0x80)
-            r[--n] = '\0';
+    if (n > DROP_VALUE_MAX) {
+        n = DROP_VALUE_MAX;
+        while (n > 0 && ((unsigned char)reason[n] & 0xC0) == 0x80)
+            n--;
+    }
+    r = xstrndup(reason, n);
     for (char *p = r; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
