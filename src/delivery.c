@@ -1,6 +1,7 @@
 /* delivery.c - one message to the account's server and its log line, the
  * retry rule, and keeping a failed first attempt in the queue. */
 #include "config.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,41 +304,100 @@ static char *rcpt_list(const struct envelope *env, const struct smtp_result *res
     return strbuf_detach(&b, NULL);
 }
 
-/* The 5xx recipients (perm) in qdir/failed/; rest filled. */
-static int keep_refused(const struct config *cfg, const char *qdir,
-                        const struct account *acct, const struct envelope *env,
-                        const struct message *msg, const struct smtp_result *res,
-                        const bool *perm, unsigned attempts, struct delivery_rest *rest)
+/* The copy of a part just written to qdir/failed/ taken back, when the
+ * hook refused it; said in err. */
+static void unkeep(const char *qdir, const char *id, struct mo_err *err)
+{
+    char *fdir = xasprintf("%s/failed", qdir);
+    char why[sizeof err->msg];
+    struct mo_err rerr;
+
+    if (queue_entry_remove(fdir, id, &rerr) != 0 || queue_sync_dir(fdir) != 0) {
+        snprintf(why, sizeof why, "%s", err->msg);
+        mo_err_set(err, err->code, _("%s; and its copy %s cannot be removed from failed/: %s"),
+                   why, id, rerr.code ? rerr.msg : strerror(errno));
+    }
+    free(fdir);
+}
+
+/* The part (the recipients of env marked in pick) written to
+ * qdir/failed/ and handed to the hook; rest's failed_id and bounce_id
+ * filled. */
+static int keep_part(const char *qdir, const struct account *acct,
+                     const struct envelope *env, const struct message *msg,
+                     const struct smtp_result *res, const bool *pick, unsigned attempts,
+                     const struct delivery_split_hook *hook, struct delivery_rest *rest,
+                     struct mo_err *err)
 {
     struct envelope part = *env;
-    struct mo_err werr;
-    char *list = rcpt_list(env, res, perm, "");
+    const char **replies = xcalloc(env->n_rcpts, sizeof *replies);
     int rc;
 
     part.rcpts = xcalloc(env->n_rcpts, sizeof *part.rcpts);
     part.n_rcpts = 0;
     for (size_t i = 0; i < env->n_rcpts; i++)
-        if (perm[i])
+        if (pick[i]) {
+            replies[part.n_rcpts] = res->rcpts[i].reply;
             part.rcpts[part.n_rcpts++] = env->rcpts[i];
-    mo_err_set(&rest->failed_why, EX_UNAVAILABLE,
-               ngettext("recipient refused for good: %s", "recipients refused for good: %s",
-                        part.n_rcpts), list);
+        }
     rc = queue_write_new(qdir, "failed", acct->name, &part, msg, rest->failed_why.msg,
-                         attempts, 0, rest->failed_id, &werr);
-    if (rc == 0) {
-        rest->failed = part.n_rcpts;
-        log_queue_event(cfg, "failed", rest->failed_id, rest->failed_why.msg);
+                         attempts, 0, rest->failed_id, err);
+    if (rc == 0 && hook != NULL) {
+        struct delivery_part p = { &part, replies, rest->failed_why.msg, rest->failed_id };
+        if ((rc = hook->kept(hook->ctx, &p, rest->bounce_id, err)) != 0)
+            unkeep(qdir, rest->failed_id, err);
     }
+    if (rc == 0)
+        rest->failed = part.n_rcpts;
+    free(replies);
     free(part.rcpts);
+    return rc;
+}
+
+/* The 5xx recipients (perm) in qdir/failed/; rest filled (keep_err: why
+ * not). */
+static int keep_refused(const struct config *cfg, const char *qdir,
+                        const struct account *acct, const struct envelope *env,
+                        const struct message *msg, const struct smtp_result *res,
+                        const bool *perm, unsigned attempts,
+                        const struct delivery_split_hook *hook, struct delivery_rest *rest)
+{
+    size_t n = 0;
+    char *list = rcpt_list(env, res, perm, "");
+    int rc;
+
+    for (size_t i = 0; i < env->n_rcpts; i++)
+        n += perm[i];
+    mo_err_set(&rest->failed_why, EX_UNAVAILABLE,
+               ngettext("recipient refused for good: %s", "recipients refused for good: %s", n),
+               list);
+    rc = keep_part(qdir, acct, env, msg, res, perm, attempts, hook, rest, &rest->keep_err);
+    if (rc == 0) {
+        log_queue_failed(cfg, rest->failed_id, rest->failed_why.msg,
+                         rest->bounce_id[0] ? rest->bounce_id : NULL);
+    } else if (rest->keep_err.code == 0) {
+        rest->keep_err.code = EX_SOFTWARE;
+    }
     free(list);
     return rc;
+}
+
+/* err, the failure of the whole, says why its part refused for good could
+ * not be kept apart. */
+static void add_keep_err(struct mo_err *err, const struct mo_err *why)
+{
+    char before[sizeof err->msg];
+
+    snprintf(before, sizeof before, "%s", err->msg);
+    mo_err_set(err, err->code, _("%s; those refused for good cannot be kept apart: %s"),
+               before, why->msg);
 }
 
 size_t delivery_sort_out(const struct config *cfg, const char *qdir,
                          const struct account *acct, struct envelope *env,
                          const struct message *msg, const struct smtp_result *res,
-                         unsigned attempts, struct mo_err *err,
-                         struct delivery_rest *rest)
+                         unsigned attempts, const struct delivery_split_hook *hook,
+                         struct mo_err *err, struct delivery_rest *rest)
 {
     size_t n = env->n_rcpts, n_perm = 0, n_temp = 0;
     bool *perm = xcalloc(n ? n : 1, sizeof *perm);
@@ -352,12 +412,14 @@ size_t delivery_sort_out(const struct config *cfg, const char *qdir,
         n_temp += temp[i];
     }
     if (res->per_rcpt && n_perm > 0 && n_temp > 0 && qdir != NULL
-        && keep_refused(cfg, qdir, acct, env, msg, res, perm, attempts, rest) == 0) {
+        && keep_refused(cfg, qdir, acct, env, msg, res, perm, attempts, hook, rest) == 0) {
         char *list = rcpt_list(env, res, temp, err->msg);
         mo_err_set(err, EX_TEMPFAIL, ngettext("recipient refused for now: %s",
                                               "recipients refused for now: %s", n_temp), list);
         free(list);
     } else {
+        if (rest->keep_err.code != 0)
+            add_keep_err(err, &rest->keep_err);
         memset(perm, 0, n * sizeof *perm);
     }
     /* perm: the refused for good that went to failed/; add the delivered */

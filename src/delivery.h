@@ -102,6 +102,28 @@ struct delivery_rest {
                                  * get it: kept in failed/ as failed_id */
     char failed_id[QUEUE_ID_LEN + 1];
     struct mo_err failed_why;   /* their replies (EX_UNAVAILABLE) */
+    char bounce_id[QUEUE_ID_LEN + 1];   /* the hook's bounce of them, or "" */
+    struct mo_err keep_err;     /* why they could not be kept apart (code 0:
+                                 * they were, or it was not tried) */
+};
+
+/* The recipients refused for good that delivery_sort_out keeps apart. */
+struct delivery_part {
+    const struct envelope *env; /* the message's envelope with only them */
+    const char *const *replies; /* the server's reply to each of them */
+    const char *why;            /* the reason kept with their copy */
+    const char *id;             /* their copy's ID in failed/ */
+};
+
+/* The queue run's part in the split (its sender was told "accepted", so
+ * they are bounced): kept() runs once their copy is in failed/ and queues
+ * the bounce (bid filled, "" when none is wanted); -1 with err takes the
+ * copy back out of failed/ and leaves them in the message, so that its
+ * next failure bounces them. */
+struct delivery_split_hook {
+    int (*kept)(void *ctx, const struct delivery_part *part,
+                char bid[QUEUE_ID_LEN + 1], struct mo_err *err);
+    void *ctx;
 };
 
 /* After a failed attempt (err) with the verdicts res: the recipients that
@@ -110,13 +132,15 @@ struct delivery_rest {
  * rest for now (4xx, or no reply yet), qdir is not NULL and a copy for the
  * 5xx ones can be kept in qdir/failed/ (attempts: its count), they leave
  * env too and err becomes the temporary failure of those left: the caller
- * queues env as for any 4xx. Otherwise env keeps them and err is unchanged.
- * Returns how many recipients are left in env. The first attempt and the
- * queue run both call it. */
+ * queues env as for any 4xx. Otherwise env keeps them and err is unchanged,
+ * but for why the copy could not be made (added to err, and in
+ * rest->keep_err). hook (NULL: none) is called for the copy. Returns how
+ * many recipients are left in env. The first attempt and the queue run
+ * both call it. */
 size_t delivery_sort_out(const struct config *cfg, const char *qdir,
                          const struct account *acct, struct envelope *env,
                          const struct message *msg, const struct smtp_result *res,
-                         unsigned attempts, struct mo_err *err,
-                         struct delivery_rest *rest);
+                         unsigned attempts, const struct delivery_split_hook *hook,
+                         struct mo_err *err, struct delivery_rest *rest);
 
 #endif

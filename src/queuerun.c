@@ -94,38 +94,46 @@ struct verdict {
     const char *const *rcpt_replies;    /* per recipient of the entry, or NULL */
 };
 
-/* A bounce to e's sender queued (bid filled), when the account wants one:
- * 0, also when none is wanted (bid ""); -1 with err when it could not be
- * queued. */
-static int queue_bounce(struct acct_run *r, int fd, const struct queue_entry *e,
-                        const char *reason, const struct verdict *v, bool expired,
-                        char bid[QUEUE_ID_LEN + 1], struct mo_err *err)
+/* A bounce of the message whose envelope is env and header block orig
+ * (what became of it: f) queued to its sender when the account wants one,
+ * and held locked in *bfd until the caller knows that the failure is
+ * recorded, so that no other run sends it before (bid "" and *bfd -1 when
+ * none is wanted). -1 with err when it could not be queued. */
+static int queue_bounce(struct acct_run *r, const struct envelope *env,
+                        const struct header_block *orig, const struct bounce_failure *f,
+                        char bid[QUEUE_ID_LEN + 1], int *bfd, struct mo_err *err)
 {
     const struct account *acct = r->d->acct;
-    struct bounce_failure f = { .queue_id = e->id, .arrival = e->arrival,
-                                .reason = reason, .expired = expired,
-                                .reply = v ? v->reply : NULL,
-                                .rcpt_replies = v ? v->rcpt_replies : NULL };
-    struct message orig, bmsg;
+    struct message bmsg;
     struct envelope benv;
-    int rc = 0;
+    struct mo_err lerr;
+    int rc;
 
     bid[0] = '\0';
-    if (queue_entry_message(fd, e, &orig, err) != 0)
+    *bfd = -1;
+    if (!bounce_wanted(acct, env, orig))
+        return 0;
+    rc = bounce_build(acct, env, orig, f, queue_spool_dir(r->cfg), &bmsg, &benv, err);
+    if (rc != 0)
         return -1;
-    if (bounce_wanted(acct, &e->env, &orig.headers)) {
-        rc = bounce_build(acct, &e->env, &orig.headers, &f, queue_spool_dir(r->cfg),
-                          &bmsg, &benv, err);
-        if (rc == 0) {
-            rc = queue_write_new(r->qdir, NULL, acct->name, &benv, &bmsg, "", 0,
-                                 time(NULL), bid, err);
-            envelope_free(&benv);
-            message_free(&bmsg);
-        }
-    }
-    header_block_free(&orig.headers);
-    close(orig.body_fd);
+    rc = queue_write_new(r->qdir, NULL, acct->name, &benv, &bmsg, "", 0, time(NULL), bid, err);
+    envelope_free(&benv);
+    message_free(&bmsg);
+    if (rc == 0)
+        *bfd = queue_open_locked(r->qdir, bid, &lerr);  /* -2: another run has it */
     return rc;
+}
+
+/* The bounce bid queued for a failure that could not be recorded is
+ * removed: the message is still queued, and its next failure bounces. */
+static void drop_bounce(struct acct_run *r, const char *id, const char *bid, int bfd)
+{
+    struct mo_err err;
+
+    if (bid[0] && queue_entry_remove(r->qdir, bid, &err) != 0)
+        store_failed(r, id, _("cannot remove the bounce queued for it"), &err);
+    if (bfd >= 0)
+        close(bfd);
 }
 
 static void run_entry(struct acct_run *r, const char *id);
@@ -133,36 +141,59 @@ static void run_entry(struct acct_run *r, const char *id);
 /* The bounce just queued goes out over the run's session, like any queued
  * message (a failure leaves it queued); what the run reports for -qI stays
  * the failed message's. */
-static void send_bounce(struct acct_run *r, const char *bid)
+static void send_bounce(struct acct_run *r, const char *id, const char *sender,
+                        const char *bid, int bfd)
 {
     int status = r->last_status;
+    char *what;
 
+    if (bfd >= 0)
+        close(bfd);
+    if (bid[0] == '\0')
+        return;
+    what = xasprintf(_("a bounce to <%s> is queued as %s"), sender, bid);
+    report(r->o, id, what, NULL);
+    free(what);
     if (!(r->no_reopen && !delivery_has_session(r->d)))
         run_entry(r, bid);
     r->last_status = status;
 }
 
+/* The entry to failed/, its bounce queued first: a message still queued is
+ * bounced when it fails again, one in failed/ never. */
 static void move_failed(struct acct_run *r, int fd, struct queue_entry *e,
                         const char *reason, const struct verdict *v, bool expired)
 {
+    struct bounce_failure f = { .queue_id = e->id, .arrival = e->arrival,
+                                .reason = reason, .expired = expired,
+                                .reply = v ? v->reply : NULL,
+                                .rcpt_replies = v ? v->rcpt_replies : NULL };
     struct mo_err err;
+    struct message orig;
     char bid[QUEUE_ID_LEN + 1] = "";
+    int bfd = -1, rc;
 
-    if (queue_entry_move(r->qdir, e->id, fd, e, "failed", reason, &err) != 0) {
-        store_failed(r, e->id, _("cannot move to failed/"), &err);
+    r->last_status = EX_TEMPFAIL;
+    if (queue_entry_message(fd, e, &orig, &err) != 0) {
+        store_failed(r, e->id, _("cannot read it to bounce it, left in the queue"), &err);
         return;
     }
-    if (queue_bounce(r, fd, e, reason, v, expired, bid, &err) != 0)
-        store_failed(r, e->id, _("moved to failed/, but cannot queue its bounce"), &err);
+    rc = queue_bounce(r, &e->env, &orig.headers, &f, bid, &bfd, &err);
+    header_block_free(&orig.headers);
+    close(orig.body_fd);
+    if (rc != 0) {
+        store_failed(r, e->id, _("cannot queue its bounce, left in the queue"), &err);
+        return;
+    }
+    if (queue_entry_move(r->qdir, e->id, fd, e, "failed", reason, &err) != 0) {
+        store_failed(r, e->id, _("cannot move to failed/"), &err);
+        drop_bounce(r, e->id, bid, bfd);
+        return;
+    }
     log_queue_failed(r->cfg, e->id, reason, bid[0] ? bid : NULL);
     report(r->o, e->id, _("moved to failed/"), reason);
     r->last_status = EX_UNAVAILABLE;
-    if (bid[0]) {
-        char *what = xasprintf(_("a bounce to <%s> is queued as %s"), e->env.sender, bid);
-        report(r->o, e->id, what, NULL);
-        free(what);
-        send_bounce(r, bid);
-    }
+    send_bounce(r, e->id, e->env.sender, bid, bfd);
 }
 
 /* What the retry rule decided for a failed attempt. */
@@ -197,13 +228,43 @@ static void delivered(struct acct_run *r, const struct queue_entry *e,
     r->last_status = EX_OK;
 }
 
-/* LMTP: the recipients refused for good went to failed/ as a new entry. */
+/* What the split's hook needs to bounce the part refused for good. */
+struct split_ctx {
+    struct acct_run *r;
+    const struct queue_entry *e;
+    const struct header_block *orig;
+};
+
+/* LMTP: the copy for those refused for good is in failed/ (delivery.h's
+ * hook): their bounce is queued, as for a message that moves there. */
+static int bounce_part(void *ctx, const struct delivery_part *p,
+                       char bid[QUEUE_ID_LEN + 1], struct mo_err *err)
+{
+    const struct split_ctx *c = ctx;
+    struct bounce_failure f = { .queue_id = p->id, .arrival = c->e->arrival,
+                                .reason = p->why, .rcpt_replies = p->replies };
+    int bfd, rc = queue_bounce(c->r, p->env, c->orig, &f, bid, &bfd, err);
+
+    if (bfd >= 0)
+        close(bfd);             /* nothing left to undo: it may go */
+    return rc;
+}
+
+/* LMTP: the recipients refused for good went to failed/ as a new entry,
+ * or could not (they stay in the message). */
 static void split_off(struct acct_run *r, const struct queue_entry *e,
                       const struct delivery_rest *rest)
 {
-    char *what = xasprintf(_("refused for good in part, kept in failed/ as %s"),
-                           rest->failed_id);
+    char *what;
 
+    if (rest->keep_err.code != 0) {
+        report(r->o, e->id, _("refused for good in part, but that part cannot be kept apart"),
+               rest->keep_err.msg);
+        return;
+    }
+    if (rest->failed == 0)
+        return;
+    what = xasprintf(_("refused for good in part, kept in failed/ as %s"), rest->failed_id);
     report(r->o, e->id, what, rest->failed_why.msg);
     free(what);
 }
@@ -260,16 +321,18 @@ static void send_entry(struct acct_run *r, int fd, struct queue_entry *e)
         /* LMTP: not twice to those that have it; those refused for good
          * apart from those refused for now */
         struct delivery_rest rest;
+        struct split_ctx sc = { r, e, &msg.headers };
+        struct delivery_split_hook hook = { bounce_part, &sc };
         char **was = rcpts_copy(&e->env);
         size_t n_was = e->env.n_rcpts;
         delivery_sort_out(r->cfg, r->qdir, r->d->acct, &e->env, &msg, &res,
-                          e->attempts + 1, &err, &rest);
-        if (rest.failed > 0)
-            split_off(r, e, &rest);
+                          e->attempts + 1, &hook, &err, &rest);
+        split_off(r, e, &rest);
         const char **replies = replies_now(&e->env, was, n_was, &res);
         struct verdict v = { res.reply_code >= 400 ? res.reply : NULL, replies };
         settle(r, fd, e, delivery_fate(err.code, stage, true), &err, &v);
         free(replies);
+        send_bounce(r, rest.failed_id, e->env.sender, rest.bounce_id, -1);
     }
     smtp_result_free(&res);
     header_block_free(&msg.headers);

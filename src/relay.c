@@ -74,7 +74,7 @@ static int after_failure(const struct config *cfg, const struct account *acct,
     char *qdir = acct->queue ? queue_dir_path(cfg) : NULL;
     int rc;
 
-    if (delivery_sort_out(cfg, qdir, acct, env, msg, res, 1, err, &rest) == 0 && n > 0)
+    if (delivery_sort_out(cfg, qdir, acct, env, msg, res, 1, NULL, err, &rest) == 0 && n > 0)
         rc = 0;
     else
         rc = keep_for_later(cfg, acct, env, msg, stage, out, err);

@@ -72,16 +72,18 @@ is "$(entries "$d/queue" | grep -c .)" 0 "the queue is empty"
 is "$(entries "$d/queue/failed")" "$f" "c's copy is still in failed/"
 
 # ---------------------------------------------------------------- queue run
-# All three queued (a 421 greeting), then a queue run meets 250/450/550.
+# All three queued (a 421 greeting), then a queue run meets 250/450/550
+# (bounce = off here: the bounce of the part is the next section's).
+NB="config: bounce = off"
 d=$T/run
-serve r1 "$d" "$Q" "on greeting: reply 421 4.3.2 try later"
+serve r1 "$d" "$Q" "$NB" "on greeting: reply 421 4.3.2 try later"
 "$MAILOUT" -C "$d/config.ini" $M <"$d/message" >"$d/out" 2>"$d/err"
 rc=$?
 served
 is "$rc" 0 "421 greeting: queued (0)"
 q=$(entries "$d/queue")
 is "$(rcpts_of "$d/queue/$q")" "a@example.net b@example.net c@example.net " "the entry has all three"
-serve r2 "$d" "$Q" "$EOD"
+serve r2 "$d" "$Q" "$NB" "$EOD"
 "$MAILOUT" -C "$d/config.ini" -qI "$q" >"$d/out" 2>"$d/err"
 rc=$?
 served
@@ -93,13 +95,68 @@ is "$(rcpts_of "$d/queue/$q")" "b@example.net " "  for b only"
 like "$(cat "$d/queue/$q")" "450 4\.2\.1 <b@example\.net> Mailbox busy" "  with b's reply as its last error"
 f=$(entries "$d/queue/failed")
 is "$(rcpts_of "$d/queue/failed/$f")" "c@example.net " "failed/ has c only"
-serve r3 "$d" "$Q"
+serve r3 "$d" "$Q" "$NB"
 "$MAILOUT" -C "$d/config.ini" -q >"$d/out" 2>"$d/err"
 rc=$?
 served
 is "$rc" 0 "the next -q: 0"
 is "$(rcpt_lines "$d")" "RCPT TO:<b@example.net> " "it sends to b only"
 is "$(entries "$d/queue" | grep -c .)" 0 "the queue is empty"
+
+# ------------------------------------------- the part in failed/ is bounced
+# The sender was told "queued": with bounce = on, c's part gets a bounce
+# naming c only. It goes out over the run's session, where this server
+# refuses it for now (451 to MAIL FROM:<>, no pipelining), so it is queued.
+d=$T/bounce
+B="config: bounce = on"
+serve b1 "$d" "$Q" "$B" "on greeting: reply 421 4.3.2 try later"
+"$MAILOUT" -C "$d/config.ini" $M <"$d/message" >"$d/out" 2>"$d/err"
+served
+q=$(entries "$d/queue")
+serve b2 "$d" "$Q" "$B" "caps: 8BITMIME" "$EOD" "on MAIL <>: reply 451 4.3.0 not now"
+"$MAILOUT" -C "$d/config.ini" -q >"$d/out" 2>"$d/err"
+rc=$?
+served
+is "$rc" 0 "bounce = on, -q meets 250/450/550: 0"
+f=$(entries "$d/queue/failed")
+is "$(printf '%s\n' $f | grep -c .)" 1 "c's part is in failed/"
+bid=$(entries "$d/queue" | grep -vx "$q")
+is "$(printf '%s\n' $bid | grep -c .)" 1 "a bounce is queued beside b's entry"
+like "$(cat "$d/err")" "^mailout: $f: a bounce to <sender@example\.org> is queued as $bid$" "  the run says so, with the failed/ copy's ID"
+like "$(cat "$d/log")" "failed=$f .*bounced=$bid" "  the log line of the part says bounced=ID"
+like "$(grep -c 'MAIL FROM:<>' "$d/transcript")" "^1$" "  it was tried over the same session"
+is "$(sed -n 's/^sender: //p' "$d/queue/$bid")" "<>" "  with the null sender"
+is "$(rcpts_of "$d/queue/$bid")" "sender@example.org " "  to the sender"
+is "$(grep '^Final-Recipient:' "$d/queue/$bid")" "Final-Recipient: rfc822; c@example.net" "  naming c only (not a, delivered, nor b, queued)"
+like "$(cat "$d/queue/$bid")" "Diagnostic-Code: smtp; 550 5\.1\.1 <c@example\.net> No such user" "  with c's reply"
+like "$(cat "$d/queue/$bid")" "Status: 5\.1\.1" "  and its status"
+like "$(cat "$d/queue/$bid")" "X-Mailout-Queue-ID: $f" "  and the failed/ copy's ID"
+is "$(rcpts_of "$d/queue/$q")" "b@example.net " "b's entry is queued for b only"
+
+# ----------------------------------- the part cannot be kept apart
+# failed/ is a file: the part refused for good cannot be written there, and
+# the user is told why (it was lost, and the whole went to failed/ unsaid).
+d=$T/nokeep
+serve k1 "$d" "$Q" "$NB" "$EOD"
+mkdir -p "$d/queue"; chmod 700 "$d/queue"; : >"$d/queue/failed"
+"$MAILOUT" -C "$d/config.ini" $M <"$d/message" >"$d/out" 2>"$d/err"
+rc=$?
+served
+ok "$([ "$rc" -ne 0 ]; echo $?)" "first attempt, the part cannot be kept: nonzero exit ($rc)"
+like "$(cat "$d/err")" "those refused for good cannot be kept apart: .*failed" "  the error says why the part was not kept apart"
+rm -f "$d/queue/failed"
+serve k2 "$d" "$Q" "$NB" "on greeting: reply 421 4.3.2 try later"
+"$MAILOUT" -C "$d/config.ini" $M <"$d/message" >"$d/out" 2>"$d/err"
+served
+q=$(entries "$d/queue")
+: >"$d/queue/failed"
+serve k3 "$d" "$Q" "$NB" "$EOD"
+"$MAILOUT" -C "$d/config.ini" -q >"$d/out" 2>"$d/err"
+rc=$?
+served
+ok "$([ "$rc" -ne 0 ]; echo $?)" "queue run, the part cannot be kept: nonzero exit ($rc)"
+like "$(cat "$d/err")" "^mailout: $q: refused for good in part, but that part cannot be kept apart: .*failed" "  the run says why"
+is "$(entries "$d/queue")" "$q" "  the message is still queued"
 
 # ------------------------------------------------ one class: no split
 # 450 and 550 together with the queue off: the whole rest fails, exit 69,
