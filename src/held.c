@@ -13,6 +13,7 @@
 #include "util.h"
 #include "envelope.h"
 #include "prepare.h"
+#include "bounce.h"
 #include "held.h"
 
 /* The reason on one line within the format's bound, never cutting a UTF-8
@@ -206,6 +207,63 @@ int held_enqueue(const struct config *cfg, const char *qdir, int fd, off_t body,
     env.submitter = dup_or_null(submitter);
     rc = queue_write_new(qdir, NULL, acct->name, &env, &msg, "", 0, time(NULL), id, err);
 out:
+    envelope_free(&env);
+    message_free(&msg);
+    return rc;
+}
+
+/* The account a bounce of d's message goes through, and the envelope it
+ * reports on (the sender the account gives it, envelope_finish; the
+ * recipients as they were given); NULL when there is none to be had. */
+static const struct account *bounce_account(const struct config *cfg,
+                                            const struct drop_envelope *d,
+                                            const struct cli *cli,
+                                            const struct message *msg,
+                                            struct envelope *env)
+{
+    struct mo_err lerr;
+    char *hint = envelope_sender_hint(cli, msg);
+    const struct account *acct = config_select_account(cfg, cli->account, hint, &lerr);
+
+    free(hint);
+    if (acct == NULL || d->n_rcpts == 0 || envelope_finish(env, cli, msg, acct, &lerr) != 0)
+        return NULL;
+    env->rcpts = xcalloc(d->n_rcpts, sizeof *env->rcpts);
+    for (size_t i = 0; i < d->n_rcpts; i++)
+        env->rcpts[env->n_rcpts++] = xstrdup(d->rcpts[i]);
+    return acct;
+}
+
+int held_bounce(const struct config *cfg, const char *qdir, int fd, off_t body,
+                const struct drop_envelope *d, const char *held_id, const char *reason,
+                char bid[QUEUE_ID_LEN + 1], struct mo_err *err)
+{
+    struct bounce_failure f = { .queue_id = held_id, .arrival = (time_t)d->time,
+                                .reason = reason };
+    struct message msg, bmsg;
+    struct envelope env, benv;
+    const struct account *acct = NULL;
+    struct mo_err lerr;
+    struct cli cli;
+    int rc = 0;
+
+    bid[0] = '\0';
+    memset(&msg, 0, sizeof msg);
+    memset(&env, 0, sizeof env);
+    msg.body_fd = -1;
+    as_cli(d, &cli);
+    if (lseek(fd, body, SEEK_SET) == body
+            && message_read(fd, true, queue_spool_dir(cfg), &msg, &lerr) == 0)
+        acct = bounce_account(cfg, d, &cli, &msg, &env);
+    if (acct != NULL && bounce_wanted(acct, &env, &msg.headers)) {
+        rc = bounce_build(acct, &env, &msg.headers, &f, queue_spool_dir(cfg), &bmsg, &benv, err);
+        if (rc == 0) {
+            rc = queue_write_new(qdir, NULL, acct->name, &benv, &bmsg, "", 0, time(NULL),
+                                 bid, err);
+            envelope_free(&benv);
+            message_free(&bmsg);
+        }
+    }
     envelope_free(&env);
     message_free(&msg);
     return rc;

@@ -41,4 +41,12 @@ int held_enqueue(const struct config *cfg, const char *qdir, int fd, off_t body,
                  const struct drop_envelope *d, const char *submitter,
                  char id[QUEUE_ID_LEN + 1], struct mo_err *err);
 
+/* A delivery status notification (bounce.h) of the held incoming/ entry
+ * held_id (fd, body, d: what held_keep_entry kept) to its sender, queued in
+ * qdir, when an account fits, it has bounce on and a recipient was given
+ * (bid "" otherwise: nobody to tell, or nothing to report on). */
+int held_bounce(const struct config *cfg, const char *qdir, int fd, off_t body,
+                const struct drop_envelope *d, const char *held_id, const char *reason,
+                char bid[QUEUE_ID_LEN + 1], struct mo_err *err);
+
 #endif

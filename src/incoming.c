@@ -103,20 +103,43 @@ static bool for_now(int code)
         || code == EX_TEMPFAIL || code == EX_SOFTWARE;
 }
 
-/* An entry that is sound but cannot be resolved (an unknown local name, no
- * account fits) is held in failed/ for --requeue once that is fixed. */
-static bool hold(struct pickup *p, int fd, off_t body, const struct drop_envelope *d,
-                 unsigned long uid, const char *name, const char *why)
+/* Leaves an entry for the next run (an error of this machine, not of it). */
+static void stays(struct pickup *p, unsigned long uid, const char *name, const char *why)
 {
-    char id[QUEUE_ID_LEN + 1];
-    struct mo_err err;
+    fprintf(p->report, _("mailout: incoming/%lu/%s stays for the next run: %s\n"),
+            uid, name, why);
+}
 
-    if (held_keep_entry(p->qdir, d, fd, body, why, id, &err) != 0)
-        return false;
-    fprintf(p->report, _("mailout: incoming/%lu/%s cannot be queued: %s; kept in failed/ as %s\n"),
-            uid, name, why, id);
-    log_queue_event_uid(p->cfg, "failed", id, d->user, why);
-    return true;
+/* An entry that is sound but cannot be resolved (an unknown local name, no
+ * account fits) is held in failed/ for --requeue once that is fixed, and
+ * its sender, who was told it was accepted, gets a bounce (queued first:
+ * when that fails, the held copy is taken back and the entry stays).
+ * 1 held (the entry can go), 0 it stays, -1 it could not be held. */
+static int hold(struct pickup *p, int fd, off_t body, const struct drop_envelope *d,
+                unsigned long uid, const char *name, const char *why)
+{
+    char id[QUEUE_ID_LEN + 1], bid[QUEUE_ID_LEN + 1];
+    char *fdir = xasprintf("%s/failed", p->qdir);
+    struct mo_err err, rerr;
+    int rc = 1;
+
+    if (held_keep_entry(p->qdir, d, fd, body, why, id, &err) != 0) {
+        rc = for_now(err.code) ? 0 : -1;
+        if (rc == 0)
+            stays(p, uid, name, err.msg);
+    } else if (held_bounce(p->cfg, p->qdir, fd, body, d, id, why, bid, &err) != 0) {
+        queue_entry_remove(fdir, id, &rerr);
+        stays(p, uid, name, err.msg);
+        rc = 0;
+    } else {
+        fprintf(p->report, _("mailout: incoming/%lu/%s cannot be queued: %s; kept in failed/ as %s\n"),
+                uid, name, why, id);
+        if (bid[0])
+            fprintf(p->report, _("mailout: a bounce to its sender is queued as %s\n"), bid);
+        log_queue_failed_uid(p->cfg, id, d->user, why, bid[0] ? bid : NULL);
+    }
+    free(fdir);
+    return rc;
 }
 
 static void take_entry(struct pickup *p, int dir, unsigned long uid, const char *name)
@@ -128,7 +151,7 @@ static void take_entry(struct pickup *p, int dir, unsigned long uid, const char 
     char id[QUEUE_ID_LEN + 1];
     struct stat st;
     off_t body = 0;
-    int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int held, fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
     memset(&d, 0, sizeof d);
     if (fd < 0)
@@ -143,12 +166,11 @@ static void take_entry(struct pickup *p, int dir, unsigned long uid, const char 
         p->queued++;
         log_queue_event_uid(p->cfg, "queued", id, uname, NULL);
     } else if (for_now(err.code)) {
-        /* the entry is sound: the next run tries again */
-        fprintf(p->report, _("mailout: incoming/%lu/%s stays for the next run: %s\n"),
-                uid, name, err.msg);
+        stays(p, uid, name, err.msg);   /* the entry is sound: the next run tries again */
         err.code = 0;
-    } else if (hold(p, fd, body, &d, uid, name, err.msg)) {
-        unlinkat(dir, name, 0);
+    } else if ((held = hold(p, fd, body, &d, uid, name, err.msg)) >= 0) {
+        if (held == 1)
+            unlinkat(dir, name, 0);
         err.code = 0;
     }
     if (err.code != 0)

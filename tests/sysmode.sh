@@ -311,6 +311,31 @@ like "$(cat "$P/var/log/mailout.log")" "refused=incoming/65534/0000000000000002"
 like "$(grep 'recipients=admin@example.net' "$P/var/log/mailout.log")" "host=localhost .*user=$PF_USER uid=nobody from=server@test.example" \
     "  the delivery line has uid=nobody after user= (the SMTP login)"
 
+# An entry whose recipient cannot be resolved (an alias loop in the system
+# file's aliases): held in failed/, its sender told with a bounce; the
+# aliases fixed, --requeue takes it in and -q delivers it.
+printf 'root: admin@example.net\nloopa: loopb\nloopb: loopa\n' > "$P/etc/aliases"
+printf 'Subject: into the loop\n\nloop body\n' | as nobody "$P/sbin/sendmail" loopa > "$T/out" 2>&1
+is "$?" 0 "sendmail to an alias loop, as nobody: accepted (exit 0)"
+"$P/bin/mailout" -q > "$T/qrun2" 2>&1
+ok $? "root's queue run: exit 0"
+like "$(cat "$T/qrun2")" "^mailout: incoming/65534/[0-9a-f]{16} cannot be queued: .*alias loop.*; kept in failed/ as [0-9A-F]{10}\$" \
+    "  the entry is held in failed/, saying why"
+lid=$(sed -n 's|^mailout: incoming/65534/.* kept in failed/ as \([0-9A-F]*\)$|\1|p' "$T/qrun2")
+like "$(cat "$T/qrun2")" "^mailout: a bounce to its sender is queued as [0-9A-F]{10}\$" "  and a bounce to its sender is queued"
+f=$(postfix_wait_for server@test.example); ok $? "  the bounce reaches the sender (the account's address, as rewrite_from made it)"
+is "$(envsender "$f")" "" "  with the null envelope sender"
+like "$(cat "$f")" "report-type=delivery-status" "  a delivery status notification"
+like "$(cat "$f")" "^Final-Recipient: rfc822; loopa" "  naming the recipient as it was given"
+like "$(cat "$P/var/log/mailout.log")" "failed=$lid uid=nobody reason='.*alias loop.*' bounced=[0-9A-F]{10}" \
+    "  logged with uid= and bounced="
+printf 'root: admin@example.net\nloopa: looped@example.net\n' > "$P/etc/aliases"
+"$P/bin/mailout" --requeue "$lid" > "$T/rq" 2>&1
+ok $? "the aliases fixed: --requeue takes it in"
+"$P/bin/mailout" -q > /dev/null 2>&1
+f=$(postfix_wait_for looped@example.net); ok $? "  and -q delivers it to the fixed alias"
+is "$(header "$f" Subject)" "into the loop" "  the message it was"
+
 # ---------------------------------------------------------------- staged install, units
 ( cd "$B" && make install DESTDIR="$T/stage" ) > "$T/stage.log" 2>&1
 ok $? "make install DESTDIR=..."
