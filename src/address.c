@@ -811,6 +811,13 @@ int address_parse_one(const char *text, char **addr_out, struct mo_err *err)
     return 0;
 }
 
+const char *address_domain(const char *addr)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+
+    return at && at[1] ? at + 1 : NULL;
+}
+
 bool address_is_qualified(const char *addr)
 {
     bool quoted = false;

@@ -31,6 +31,11 @@ int address_parse_one(const char *text, char **addr_out, struct mo_err *err);
 /* True if addr has a domain part. */
 bool address_is_qualified(const char *addr);
 
+/* What follows the last "@" of addr (NULL or not: a plain string, an
+ * address as configured or sent), or NULL when there is none or nothing
+ * follows it. Points into addr. */
+const char *address_domain(const char *addr);
+
 /* The same mailbox: local part compared as is, domain without regard to
  * case (RFC 5321 2.4). */
 bool address_equal(const char *a, const char *b);

@@ -4,13 +4,13 @@
  * but for the returned header block. */
 #include "config.h"
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 #include "i18n.h"
+#include "address.h"
 #include "compose.h"
 #include "bounce.h"
 
@@ -36,19 +36,12 @@ bool bounce_wanted(const struct account *acct, const struct envelope *env,
            && !has_dsn_type(orig);
 }
 
-static const char *domain_part(const char *addr)
-{
-    const char *at = addr ? strrchr(addr, '@') : NULL;
-
-    return at && at[1] ? at + 1 : NULL;
-}
-
 const char *bounce_domain(const struct account *acct)
 {
-    const char *d = domain_part(acct->from);
+    const char *d = address_domain(acct->from);
 
     if (d == NULL)
-        d = domain_part(acct->user);
+        d = address_domain(acct->user);
     if (d == NULL)
         d = acct->domain;
     return d ? d : local_fqdn();
@@ -71,23 +64,13 @@ static void put(struct text *t, const char *s)
     putn(t, s, strlen(s));
 }
 
-/* Short formatted pieces (names, dates, the boundary) through one fixed
- * buffer; a piece that does not fit fails the text. */
-static void putf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct text *t, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof buf)
-        t->full = true;
-    else
-        putn(t, buf, (size_t)n);
-}
+/* Formatted pieces (names, dates, the boundary), through util's
+ * strbuf_appendf (a macro, so that the format is still checked). */
+#define putf(t, ...) \
+    do { \
+        if (!(t)->full && strbuf_appendf(&(t)->b, __VA_ARGS__) != 0) \
+            (t)->full = true; \
+    } while (0)
 
 /* s as one US-ASCII line of at most max bytes: controls become spaces, a
  * dash (U+2013, U+2014) "-", any other UTF-8 sequence one "?". */
@@ -111,19 +94,29 @@ static void put_ascii(struct text *t, const char *s, size_t max)
     }
 }
 
-/* The RFC 3463 status of a reply: its enhanced code, else its class. */
+/* Past 1 to max ASCII digits at *p (no sign, no space): true, *p moved. */
+static bool skip_digits(const char **p, size_t max)
+{
+    size_t n = strspn(*p, "0123456789");
+
+    *p += n;
+    return n >= 1 && n <= max;
+}
+
+/* The RFC 3463 status of a reply: its enhanced code (class "." 1-3 digits
+ * "." 1-3 digits, then a space or the end), else its class. */
 static void status_of(const char *reply, bool expired, char *out, size_t n)
 {
-    unsigned a, b, c;
-    int end = 0;
+    const char *code, *p;
 
     if (reply == NULL || (reply[0] != '4' && reply[0] != '5') || strlen(reply) < 4) {
         snprintf(out, n, "%s", expired ? "4.4.7" : "5.0.0");
         return;
     }
-    if (sscanf(reply + 4, "%1u.%3u.%3u%n", &a, &b, &c, &end) == 3 && end > 0
-        && (a == 4 || a == 5) && (reply[4 + end] == ' ' || reply[4 + end] == '\0'))
-        snprintf(out, n, "%u.%u.%u", a, b, c);
+    code = p = reply + 4;
+    if ((*p == '4' || *p == '5') && p[1] == '.' && (p += 2, skip_digits(&p, 3))
+        && *p++ == '.' && skip_digits(&p, 3) && (*p == ' ' || *p == '\0'))
+        snprintf(out, n, "%.*s", (int)(p - code), code);
     else
         snprintf(out, n, "%c.0.0", reply[0]);
 }

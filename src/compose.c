@@ -42,12 +42,6 @@ static bool is_domain_text(const char *d)
     return true;
 }
 
-static const char *domain_of(const char *addr)
-{
-    const char *at = addr ? strrchr(addr, '@') : NULL;
-    return at ? at + 1 : NULL;
-}
-
 /* The right side of the Message-ID: the From address's domain, else the
  * envelope sender's, else this host's name. */
 static char *id_domain(const struct message *msg, const struct envelope *env)
@@ -60,14 +54,14 @@ static char *id_domain(const struct message *msg, const struct envelope *env)
         struct address_list al;
         struct mo_err e;
         if (address_list_parse(v, strlen(v), &al, &e) == 0) {
-            if (al.n >= 1 && is_domain_text(domain_of(al.items[0].addr)))
-                d = xstrdup(domain_of(al.items[0].addr));
+            if (al.n >= 1 && is_domain_text(address_domain(al.items[0].addr)))
+                d = xstrdup(address_domain(al.items[0].addr));
             address_list_free(&al);
         }
         free(v);
     }
-    if (d == NULL && is_domain_text(domain_of(env->sender)))
-        d = xstrdup(domain_of(env->sender));
+    if (d == NULL && is_domain_text(address_domain(env->sender)))
+        d = xstrdup(address_domain(env->sender));
     return d ? d : xstrdup(local_fqdn());
 }
 

@@ -903,10 +903,11 @@ bool config_from_matches(const char *pattern, const char *addr)
     return strlen(pattern) == n && ascii_strncasecmp(pattern, addr, n) == 0;
 }
 
-static const struct account *find_account(const struct config *cfg, const char *name)
+const struct account *config_find_account(const struct config *cfg, const char *name,
+                                          size_t len)
 {
     for (size_t i = 0; i < cfg->n_accounts; i++)
-        if (strcmp(cfg->accounts[i].name, name) == 0)
+        if (strlen(cfg->accounts[i].name) == len && memcmp(cfg->accounts[i].name, name, len) == 0)
             return &cfg->accounts[i];
     return NULL;
 }
@@ -917,7 +918,7 @@ const struct account *config_select_account(const struct config *cfg,
     const struct account *a;
 
     if (name != NULL) {
-        if ((a = find_account(cfg, name)) == NULL)
+        if ((a = config_find_account(cfg, name, strlen(name))) == NULL)
             mo_err_set(err, EX_CONFIG, _("no account named '%s' in the configuration"), name);
         return a;
     }
@@ -925,7 +926,9 @@ const struct account *config_select_account(const struct config *cfg,
         for (size_t i = 0; i < cfg->n_accounts; i++)
             if (config_from_matches(cfg->accounts[i].from, sender))
                 return &cfg->accounts[i];
-    if (cfg->default_account != NULL && (a = find_account(cfg, cfg->default_account)) != NULL)
+    if (cfg->default_account != NULL
+        && (a = config_find_account(cfg, cfg->default_account,
+                                    strlen(cfg->default_account))) != NULL)
         return a;
     if (cfg->n_accounts == 1)
         return &cfg->accounts[0];

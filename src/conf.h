@@ -136,6 +136,11 @@ int conf_load_from_string(struct config *cfg, const char *name, const char *text
  * is seconds) in seconds. 0, or -1 when s is not one. seconds may be NULL. */
 int conf_parse_duration(const char *s, long *seconds);
 
+/* The account called name[0..len) (exactly, as in its section header), or
+ * NULL. */
+const struct account *config_find_account(const struct config *cfg, const char *name,
+                                          size_t len);
+
 /* Account selection (mailout(1), ACCOUNT SELECTION): by name if given, else the first account (in file
  * order) whose from matches sender, else default_account, else the only
  * account; NULL with err (EX_CONFIG) filled when none fits. */

@@ -150,14 +150,6 @@ void fallback_check(const char *const *names, const char *const *lists, size_t n
     free(g.reported);
 }
 
-static const struct account *find(const struct config *cfg, const char *name, size_t len)
-{
-    for (size_t i = 0; i < cfg->n_accounts; i++)
-        if (same_name(cfg->accounts[i].name, name, len))
-            return &cfg->accounts[i];
-    return NULL;
-}
-
 static bool in_chain(const struct account *const *out, size_t n, const struct account *a)
 {
     for (size_t i = 0; i < n; i++)
@@ -176,7 +168,7 @@ static void add(const struct config *cfg, const struct account *a,
 
     out[(*n)++] = a;
     while (p != NULL && fallback_next(&p, &name, &len)) {
-        const struct account *next = find(cfg, name, len);
+        const struct account *next = config_find_account(cfg, name, len);
         if (next != NULL && !in_chain(out, *n, next))
             add(cfg, next, out, n);
     }

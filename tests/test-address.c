@@ -366,6 +366,11 @@ static void qualified_and_quoting(void)
     ok(address_is_qualified("\"a@b\"@c.example"), "qualified: quoted local part with @");
     ok(address_is_qualified("u@[192.0.2.1]"), "qualified: domain literal");
     ok(!address_is_qualified(""), "unqualified: null sender");
+    is_str(address_domain("a@b.example"), "b.example", "domain: a@b.example");
+    is_str(address_domain("\"a@b\"@c.example"), "c.example", "domain: after the last @");
+    ok(address_domain("a@") == NULL, "domain: none after the @");
+    ok(address_domain("root") == NULL, "domain: no @");
+    ok(address_domain(NULL) == NULL, "domain: no address");
 
     quote_is("John Doe", "John Doe", "quote: plain words stay bare");
     quote_is("Doe, John", "\"Doe, John\"", "quote: comma");

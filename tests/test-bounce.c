@@ -141,6 +141,60 @@ static void test_expired(void)
     header_block_free(&hb);
 }
 
+/* The Status field a recipient refused with reply gets. */
+static char *status_for(const char *reply)
+{
+    struct account a = { .bounce = true, .from = "me@example.com", .host = "h" };
+    char *rcpts[] = { "x@example.net" };
+    struct envelope env = { .sender = "me@example.com", .rcpts = rcpts, .n_rcpts = 1 };
+    const char *replies[] = { reply };
+    struct bounce_failure f = { .queue_id = "0123456789", .arrival = 1, .reason = "refused",
+                                .reply = reply, .rcpt_replies = replies };
+    struct header_block hb;
+    struct strbuf out;
+    struct mo_err err;
+    const char *s;
+    char *status = NULL;
+
+    parse(&hb, "Subject: x\n");
+    if (bounce_render(&a, &env, &hb, &f, 2, &out, &err) == 0) {
+        if ((s = strstr(out.data, "\nStatus: ")) != NULL)
+            status = xstrndup(s + 9, strcspn(s + 9, "\n"));
+        strbuf_free(&out);
+    }
+    header_block_free(&hb);
+    return status;
+}
+
+/* The enhanced status code is taken only when it is one: digits only (no
+ * sign, no space, which sscanf's %u would take), 1 to 3 of them. */
+static void test_status(void)
+{
+    static const char *const cases[][2] = {
+        { "550 5.1.1 no such user", "5.1.1" },
+        { "450 4.2.10 busy", "4.2.10" },
+        { "550 5.7.1", "5.7.1" },
+        { "550 +5.1.1 signed", "5.0.0" },
+        { "550 -5.1.1 signed", "5.0.0" },
+        { "550 5.+1.1 signed", "5.0.0" },
+        { "550 5.1.-1 signed", "5.0.0" },
+        { "550 5.-1.1 signed", "5.0.0" },
+        { "550  5.1.1 spaced", "5.0.0" },
+        { "550 5. 1.1 spaced", "5.0.0" },
+        { "550 5.1.1000 long", "5.0.0" },
+        { "550 5.1.1x trailing", "5.0.0" },
+        { "550 2.1.1 wrong class", "5.0.0" },
+        { "451 4.3.0", "4.3.0" },
+        { "451 try later", "4.0.0" },
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = status_for(cases[i][0]);
+        is_str(got, cases[i][1], cases[i][0]);
+        free(got);
+    }
+}
+
 static void test_build(void)
 {
     struct account a = { .bounce = true, .from = "me@example.com", .host = "h" };
@@ -176,6 +230,7 @@ int main(void)
     test_domain();
     test_render();
     test_expired();
+    test_status();
     test_build();
     return done_testing();
 }

@@ -378,6 +378,12 @@ static void test_select(void)
     load(text);
     a = config_select_account(&cfg, "two", "x@one.example", &err);
     is_str(a ? a->name : NULL, "two", "-a wins over from");
+    a = config_find_account(&cfg, "two", 3);
+    is_str(a ? a->name : NULL, "two", "found by name");
+    a = config_find_account(&cfg, "threefold", 5);
+    is_str(a ? a->name : NULL, "three", "found by a name's first len bytes");
+    ok(config_find_account(&cfg, "thre", 4) == NULL, "a prefix of a name is not that name");
+    ok(config_find_account(&cfg, "Two", 3) == NULL, "names are compared exactly");
     a = config_select_account(&cfg, "nope", NULL, &err);
     ok(a == NULL && err.code == EX_CONFIG, "-a unknown account: 78");
     is_str(err.msg, "no account named 'nope' in the configuration", "  message");
