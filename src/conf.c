@@ -326,6 +326,20 @@ static char *read_line(char *str, int num, void *stream)
     return str;
 }
 
+/* A key that the current section does not take; an account's own key
+ * (fallback, inherit) elsewhere is named as one. */
+static int unknown_key(struct loader *ld, const char *name)
+{
+    char label[CONF_NAME_MAX + 16];
+    const char *where = section_label(ld->cur, label, sizeof label);
+
+    if (ld->cur->kind != SEC_ACCOUNT && conf_account_only_key(name))
+        return fail_at(ld, ld->file, ld->line, name,
+                       _("belongs in an account section ([account NAME]), not in %s: each account has its own"),
+                       where);
+    return fail_at(ld, ld->file, ld->line, name, _("unknown key in %s"), where);
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     struct loader *ld = user;
@@ -345,8 +359,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
                        _("key outside a section (start with [mailout], [defaults] or [account NAME])")), bad;
     k = conf_keydef(ld->cur->kind, name);
     if (k == NULL)
-        return fail_at(ld, ld->file, ld->line, name, _("unknown key in %s"),
-                       section_label(ld->cur, label, sizeof label)), bad;
+        return unknown_key(ld, name), bad;
     if (section_get(ld->cur, name) != NULL)
         return fail_at(ld, ld->file, ld->line, name, _("set twice in %s"),
                        section_label(ld->cur, label, sizeof label)), bad;

@@ -221,8 +221,15 @@ static void test_errors(void)
         "t.ini:3: prot: unknown key in [account work]", "unknown key");
     bad("[mailout]\nhost = h\n",
         "t.ini:2: host: unknown key in [mailout]", "account key in [mailout]");
+    bad("[defaults]\nfallback = backup\n[account a]\nhost = h\n[account backup]\nhost = b\n",
+        "t.ini:2: fallback: belongs in an account section ([account NAME]), not in [defaults]: each account has its own",
+        "fallback in [defaults]");
+    bad("[mailout]\ninherit = a\n[account a]\nhost = h\n",
+        "t.ini:2: inherit: belongs in an account section ([account NAME]), not in [mailout]: each account has its own",
+        "inherit in [mailout]");
     bad("[defaults]\ninherit = a\n",
-        "t.ini:2: inherit: unknown key in [defaults]", "inherit in [defaults]");
+        "t.ini:2: inherit: belongs in an account section ([account NAME]), not in [defaults]: each account has its own",
+        "inherit in [defaults]");
     bad("[defaults]\ndefault_account = a\n",
         "t.ini:2: default_account: unknown key in [defaults]", "[mailout] key in [defaults]");
     bad("[foo]\nhost = h\n",
@@ -665,7 +672,8 @@ static void test_fallback(void)
         "t.ini:3: fallback: 'd!' is not an account name (letters, digits, . _ - @ +; at most 64)",
         "fallback bad name");
     bad("[defaults]\nfallback = a\n[account a]\nhost = h\n",
-        "t.ini:2: fallback: unknown key in [defaults]", "fallback in [defaults]");
+        "t.ini:2: fallback: belongs in an account section ([account NAME]), not in [defaults]: each account has its own",
+        "fallback in [defaults] (only one)");
 }
 
 static void test_fallback_check_load(void)
