@@ -326,6 +326,20 @@ static char *read_line(char *str, int num, void *stream)
     return str;
 }
 
+/* A key that the current section does not take; an account's own key
+ * (fallback, inherit) elsewhere is named as one. */
+static int unknown_key(struct loader *ld, const char *name)
+{
+    char label[CONF_NAME_MAX + 16];
+    const char *where = section_label(ld->cur, label, sizeof label);
+
+    if (ld->cur->kind != SEC_ACCOUNT && conf_account_only_key(name))
+        return fail_at(ld, ld->file, ld->line, name,
+                       _("belongs in an account section ([account NAME]), not in %s: each account has its own"),
+                       where);
+    return fail_at(ld, ld->file, ld->line, name, _("unknown key in %s"), where);
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     struct loader *ld = user;
@@ -345,8 +359,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
                        _("key outside a section (start with [mailout], [defaults] or [account NAME])")), bad;
     k = conf_keydef(ld->cur->kind, name);
     if (k == NULL)
-        return fail_at(ld, ld->file, ld->line, name, _("unknown key in %s"),
-                       section_label(ld->cur, label, sizeof label)), bad;
+        return unknown_key(ld, name), bad;
     if (section_get(ld->cur, name) != NULL)
         return fail_at(ld, ld->file, ld->line, name, _("set twice in %s"),
                        section_label(ld->cur, label, sizeof label)), bad;
@@ -504,7 +517,7 @@ static int load_file(struct loader *ld, struct config *cfg, const char *path, bo
     int rc = read_config_file(ld, path, missing_ok, &data, &len, &st);
 
     if (rc < 0)
-        return fail_file(ld);
+        return fail_file(ld) == 0 ? 0 : CONFIG_UNREADABLE;
     if (rc == 0)
         return 0;
     rc = parse_text(ld, path, data, len);
@@ -801,13 +814,15 @@ static int load_all(struct loader *ld, struct config *cfg, const char *explicit_
         return load_file(ld, cfg, explicit_file, false);
     /* A user other than root with a configuration of their own does not
      * need the system file, which holds root's password (mailout(1) REPLACING THE LOCAL MTA). */
+    int rc = 0;
+
     if (!(geteuid() != 0 && access(config_system_path(), R_OK) != 0 && errno == EACCES)
-            && load_file(ld, cfg, config_system_path(), true) != 0)
-        return -1;
+            && (rc = load_file(ld, cfg, config_system_path(), true)) != 0)
+        return rc;
     /* $MAILOUT_CONFIG names a file on purpose: it must exist. */
     const char *env = getenv("MAILOUT_CONFIG");
     char *user = config_user_path();
-    int rc = load_file(ld, cfg, user, env == NULL || env[0] == '\0');
+    rc = load_file(ld, cfg, user, env == NULL || env[0] == '\0');
     free(user);
     return rc;
 }

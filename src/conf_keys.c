@@ -540,6 +540,14 @@ static const struct keydef *find_key(const struct keydef *keys, size_t n, const 
     return NULL;
 }
 
+bool conf_account_only_key(const char *name)
+{
+    const struct keydef *k = find_key(account_keys, sizeof account_keys / sizeof account_keys[0],
+                                      name);
+
+    return k != NULL && (k->type == V_INHERIT || k->type == V_FALLBACK);
+}
+
 const struct keydef *conf_keydef(enum sec_kind kind, const char *name)
 {
     if (kind == SEC_MAILOUT)

@@ -37,6 +37,10 @@ struct keydef {
 /* The key of that name in a section of that kind, or NULL. */
 const struct keydef *conf_keydef(enum sec_kind kind, const char *name);
 
+/* True for a key that only an account section takes (inherit, fallback:
+ * each account has its own, none comes from [defaults]). */
+bool conf_account_only_key(const char *name);
+
 /* Parses v for a key of type t into out (a string is allocated). 0, or -1
  * with why (one translated phrase) filled. */
 int conf_parse_value(enum vtype t, const char *v, union conf_val *out, char *why, size_t n);

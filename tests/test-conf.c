@@ -221,8 +221,15 @@ static void test_errors(void)
         "t.ini:3: prot: unknown key in [account work]", "unknown key");
     bad("[mailout]\nhost = h\n",
         "t.ini:2: host: unknown key in [mailout]", "account key in [mailout]");
+    bad("[defaults]\nfallback = backup\n[account a]\nhost = h\n[account backup]\nhost = b\n",
+        "t.ini:2: fallback: belongs in an account section ([account NAME]), not in [defaults]: each account has its own",
+        "fallback in [defaults]");
+    bad("[mailout]\ninherit = a\n[account a]\nhost = h\n",
+        "t.ini:2: inherit: belongs in an account section ([account NAME]), not in [mailout]: each account has its own",
+        "inherit in [mailout]");
     bad("[defaults]\ninherit = a\n",
-        "t.ini:2: inherit: unknown key in [defaults]", "inherit in [defaults]");
+        "t.ini:2: inherit: belongs in an account section ([account NAME]), not in [defaults]: each account has its own",
+        "inherit in [defaults]");
     bad("[defaults]\ndefault_account = a\n",
         "t.ini:2: default_account: unknown key in [defaults]", "[mailout] key in [defaults]");
     bad("[foo]\nhost = h\n",
@@ -514,7 +521,7 @@ static void test_files(void)
     ok(cfg.n_files == 1 && strcmp(cfg.files[0], sys) == 0, "  that file only");
     config_free(&cfg);
     path = fmt("%s/missing.ini", dir);
-    is_int(config_load(&cfg, path, &err), -1, "-C missing file");
+    is_int(config_load(&cfg, path, &err), CONFIG_UNREADABLE, "-C missing file");
     ok(err.code == EX_CONFIG, "  78");
     is_str(err.msg, fmt("cannot open %s: No such file or directory", path), "  message");
 
@@ -529,7 +536,7 @@ static void test_files(void)
         ok(cfg.n_files == 1 && strcmp(cfg.files[0], sys) == 0, "  as the user file");
         config_free(&cfg);
         setenv("MAILOUT_CONFIG", path, 1);
-        is_int(config_load(&cfg, NULL, &err), -1, "MAILOUT_CONFIG naming a missing file is an error");
+        is_int(config_load(&cfg, NULL, &err), CONFIG_UNREADABLE, "MAILOUT_CONFIG naming a missing file is an error");
         unsetenv("MAILOUT_CONFIG");
         setenv("XDG_CONFIG_HOME", dir, 1);
         is_int(config_load(&cfg, NULL, &err), 0, "no user file under XDG_CONFIG_HOME: fine");
@@ -563,7 +570,7 @@ static void test_files(void)
     /* hostile files */
     d = fmt("%s/adir", dir);
     mkdir(d, 0700);
-    is_int(config_load(&cfg, d, &err), -1, "a directory refused");
+    is_int(config_load(&cfg, d, &err), CONFIG_UNREADABLE, "a directory refused");
     is_str(err.msg, fmt("%s is not a regular file", d), "  message");
     nul = fmt("%s/nul.ini", dir);
     {
@@ -598,13 +605,13 @@ static void test_files(void)
         strbuf_append(&b, chunk, sizeof chunk);
     }
     big = write_file("big.ini", b.data, 0600);
-    is_int(config_load(&cfg, big, &err), -1, "a 10 MB line refused");
+    is_int(config_load(&cfg, big, &err), CONFIG_UNREADABLE, "a 10 MB line refused");
     is_str(err.msg, fmt("%s is larger than 1048576 bytes", big), "  message");
     strbuf_free(&b);
     is_int(config_load(&cfg, "/dev/null", &err), 0, "-C /dev/null: an empty configuration");
     is_int(cfg.n_accounts, 0, "  no accounts");
     config_free(&cfg);
-    is_int(config_load(&cfg, "/dev/zero", &err), -1, "-C /dev/zero refused");
+    is_int(config_load(&cfg, "/dev/zero", &err), CONFIG_UNREADABLE, "-C /dev/zero refused");
     is_str(err.msg, "/dev/zero is not a regular file", "  message");
 }
 
@@ -665,7 +672,8 @@ static void test_fallback(void)
         "t.ini:3: fallback: 'd!' is not an account name (letters, digits, . _ - @ +; at most 64)",
         "fallback bad name");
     bad("[defaults]\nfallback = a\n[account a]\nhost = h\n",
-        "t.ini:2: fallback: unknown key in [defaults]", "fallback in [defaults]");
+        "t.ini:2: fallback: belongs in an account section ([account NAME]), not in [defaults]: each account has its own",
+        "fallback in [defaults] (only one)");
 }
 
 static void test_fallback_check_load(void)
