@@ -517,7 +517,7 @@ static int load_file(struct loader *ld, struct config *cfg, const char *path, bo
     int rc = read_config_file(ld, path, missing_ok, &data, &len, &st);
 
     if (rc < 0)
-        return fail_file(ld);
+        return fail_file(ld) == 0 ? 0 : CONFIG_UNREADABLE;
     if (rc == 0)
         return 0;
     rc = parse_text(ld, path, data, len);
@@ -814,13 +814,15 @@ static int load_all(struct loader *ld, struct config *cfg, const char *explicit_
         return load_file(ld, cfg, explicit_file, false);
     /* A user other than root with a configuration of their own does not
      * need the system file, which holds root's password (mailout(1) REPLACING THE LOCAL MTA). */
+    int rc = 0;
+
     if (!(geteuid() != 0 && access(config_system_path(), R_OK) != 0 && errno == EACCES)
-            && load_file(ld, cfg, config_system_path(), true) != 0)
-        return -1;
+            && (rc = load_file(ld, cfg, config_system_path(), true)) != 0)
+        return rc;
     /* $MAILOUT_CONFIG names a file on purpose: it must exist. */
     const char *env = getenv("MAILOUT_CONFIG");
     char *user = config_user_path();
-    int rc = load_file(ld, cfg, user, env == NULL || env[0] == '\0');
+    rc = load_file(ld, cfg, user, env == NULL || env[0] == '\0');
     free(user);
     return rc;
 }

@@ -99,7 +99,10 @@ struct config {
 
 /* Loads -C FILE alone when explicit_file is set, else the system file then the
  * user file (XDG / $MAILOUT_CONFIG). Missing default files are not an error.
- * Errors are EX_CONFIG and name file, line and key. */
+ * Errors are EX_CONFIG and name file, line and key; the return value is -1,
+ * or CONFIG_UNREADABLE when a file could not be read at all (a message is
+ * kept in failed/ only for a configuration that was read, mailout(1) QUEUE). */
+#define CONFIG_UNREADABLE (-2)
 int config_load(struct config *cfg, const char *explicit_file, struct mo_err *err);
 
 /* As config_load, but goes on after an error: every problem of every file

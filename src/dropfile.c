@@ -27,11 +27,30 @@ static int check_rcpt(const char *arg, struct mo_err *err)
 {
     struct address_list al;
 
-    if (check_value(_("a recipient"), arg, err) != 0)
-        return -1;
     if (address_list_parse(arg, strlen(arg), &al, err) != 0)
         return mo_err_prefix(err, _("recipient on the command line"));
     address_list_free(&al);
+    return 0;
+}
+
+int drop_check_values(const struct drop_envelope *d, struct mo_err *err)
+{
+    if (check_value(_("the user name"), d->user, err) != 0
+            || check_value(_("the sender address (-f)"), d->sender, err) != 0
+            || check_value(_("the full name (-F)"), d->full_name, err) != 0
+            || check_value(_("the DSN notify value (-N)"), d->notify, err) != 0
+            || check_value(_("the DSN return value (-R)"), d->ret, err) != 0
+            || check_value(_("the DSN envelope id (-V)"), d->envid, err) != 0
+            || check_value(_("the account (-a)"), d->account, err) != 0
+            || check_value(_("the reason"), d->reason, err) != 0)
+        return -1;
+    if (d->user == NULL || d->user[0] == '\0' || strchr(d->user, ' ') != NULL)
+        return mo_err_set(err, EX_DATAERR, "%s", _("no valid user name"));
+    if (d->n_rcpts > DROP_RCPTS_MAX)
+        return mo_err_set(err, EX_USAGE, _("more than %d recipient arguments"), DROP_RCPTS_MAX);
+    for (size_t i = 0; i < d->n_rcpts; i++)
+        if (check_value(_("a recipient"), d->rcpts[i], err) != 0)
+            return -1;
     return 0;
 }
 
@@ -39,22 +58,16 @@ int drop_check(const struct drop_envelope *d, struct mo_err *err)
 {
     char *addr = NULL;
 
-    if (check_value(_("the user name"), d->user, err) != 0
-            || check_value(_("the sender address (-f)"), d->sender, err) != 0
-            || check_value(_("the full name (-F)"), d->full_name, err) != 0
-            || check_value(_("the DSN notify value (-N)"), d->notify, err) != 0
-            || check_value(_("the DSN return value (-R)"), d->ret, err) != 0
-            || check_value(_("the DSN envelope id (-V)"), d->envid, err) != 0)
+    if (drop_check_values(d, err) != 0)
         return -1;
-    if (d->user == NULL || d->user[0] == '\0' || strchr(d->user, ' ') != NULL)
-        return mo_err_set(err, EX_DATAERR, "%s", _("no valid user name"));
+    /* the account is root's choice, not a local user's */
+    if (d->account != NULL)
+        return mo_err_set(err, EX_USAGE, "%s", _("an account (-a) is not accepted from a local user"));
     if (d->sender != NULL) {
         if (address_parse_one(d->sender, &addr, err) != 0)
             return mo_err_prefix(err, _("sender (-f)"));
         free(addr);
     }
-    if (d->n_rcpts > DROP_RCPTS_MAX)
-        return mo_err_set(err, EX_USAGE, _("more than %d recipient arguments"), DROP_RCPTS_MAX);
     for (size_t i = 0; i < d->n_rcpts; i++)
         if (check_rcpt(d->rcpts[i], err) != 0)
             return -1;
@@ -79,6 +92,10 @@ char *drop_render(const struct drop_envelope *d, size_t *len)
                    d->uid, d->user, d->time);
     if (d->read_recipients)
         strbuf_appendf(&b, "read-recipients\n");
+    if (d->read_envelope_from)
+        strbuf_appendf(&b, "read-envelope-from\n");
+    put(&b, "account", d->account);
+    put(&b, "reason", d->reason);
     put(&b, "sender", d->sender);
     put(&b, "full-name", d->full_name);
     put(&b, "notify", d->notify);
@@ -108,6 +125,8 @@ static char **slot(struct drop_envelope *d, const char *key)
     if (strcmp(key, "notify") == 0) return &d->notify;
     if (strcmp(key, "ret") == 0) return &d->ret;
     if (strcmp(key, "envid") == 0) return &d->envid;
+    if (strcmp(key, "account") == 0) return &d->account;
+    if (strcmp(key, "reason") == 0) return &d->reason;
     return NULL;
 }
 
@@ -122,6 +141,10 @@ static int parse_line(struct drop_envelope *d, char *line, struct mo_err *err)
         *sp = '\0';
     if (v == NULL && strcmp(line, "read-recipients") == 0) {
         d->read_recipients = true;
+        return 0;
+    }
+    if (v == NULL && strcmp(line, "read-envelope-from") == 0) {
+        d->read_envelope_from = true;
         return 0;
     }
     if (v != NULL && strcmp(line, "uid") == 0 && number(v, 0xffffffffULL, &n) == 0) {
@@ -144,8 +167,10 @@ static int parse_line(struct drop_envelope *d, char *line, struct mo_err *err)
     return mo_err_set(err, EX_DATAERR, _("bad or repeated envelope line \"%.40s\""), line);
 }
 
-int drop_parse(const char *buf, size_t len, struct drop_envelope *d,
-               size_t *body_offset, struct mo_err *err)
+static int parse_text(const char *buf, size_t len, struct drop_envelope *d,
+                      size_t *body_offset, int (*check)(const struct drop_envelope *,
+                                                        struct mo_err *),
+                      struct mo_err *err)
 {
     size_t off = 0, lines = 0;
 
@@ -167,7 +192,7 @@ int drop_parse(const char *buf, size_t len, struct drop_envelope *d,
         else if (strcmp(line, "end") == 0) {
             free(line);
             *body_offset = off;
-            return drop_check(d, err);
+            return check(d, err);
         } else
             rc = parse_line(d, line, err);
         free(line);
@@ -175,6 +200,18 @@ int drop_parse(const char *buf, size_t len, struct drop_envelope *d,
             return -1;
     }
     return mo_err_set(err, EX_DATAERR, "%s", _("the envelope has no end line"));
+}
+
+int drop_parse(const char *buf, size_t len, struct drop_envelope *d,
+               size_t *body_offset, struct mo_err *err)
+{
+    return parse_text(buf, len, d, body_offset, drop_check, err);
+}
+
+int drop_parse_values(const char *buf, size_t len, struct drop_envelope *d,
+                      size_t *body_offset, struct mo_err *err)
+{
+    return parse_text(buf, len, d, body_offset, drop_check_values, err);
 }
 
 bool drop_name_valid(const char *name)
@@ -193,6 +230,8 @@ void drop_free(struct drop_envelope *d)
     free(d->notify);
     free(d->ret);
     free(d->envid);
+    free(d->account);
+    free(d->reason);
     memset(d, 0, sizeof *d);
 }
 

@@ -30,12 +30,20 @@ struct drop_envelope {
     char *notify, *ret, *envid; /* -N, -R, -V */
     char **rcpts;               /* the command-line arguments, as given */
     size_t n_rcpts;
+    /* Only in a message held in failed/ (held.h), never from a local user: */
+    char *account;              /* -a */
+    bool read_envelope_from;    /* --read-envelope-from */
+    char *reason;               /* why it was held */
 };
 
 /* Checks what the caller gave with the rules of the main program: no control
  * character anywhere, -f one address, each recipient argument an address
- * list, a recipient or -t, the bounds above. EX_DATAERR / EX_USAGE. */
+ * list, a recipient or -t, the bounds above, no -a. EX_DATAERR / EX_USAGE. */
 int drop_check(const struct drop_envelope *d, struct mo_err *err);
+
+/* The format's own bounds alone (no control character, DROP_VALUE_MAX, a
+ * user name): what any envelope must meet to be written as text. */
+int drop_check_values(const struct drop_envelope *d, struct mo_err *err);
 
 /* The text part, ending with the "end" line; caller frees. */
 char *drop_render(const struct drop_envelope *d, size_t *len);
@@ -45,6 +53,12 @@ char *drop_render(const struct drop_envelope *d, size_t *len);
  * drop_check included. */
 int drop_parse(const char *buf, size_t len, struct drop_envelope *d,
                size_t *body_offset, struct mo_err *err);
+
+/* The same with drop_check_values only: a message held in failed/ keeps
+ * the command line that failed, which the main program checks again when
+ * it is requeued. */
+int drop_parse_values(const char *buf, size_t len, struct drop_envelope *d,
+                      size_t *body_offset, struct mo_err *err);
 
 /* True if name is an entry name (DROP_NAME_LEN lower-case hex digits). */
 bool drop_name_valid(const char *name);

@@ -17,12 +17,10 @@
 #include <unistd.h>
 #include "i18n.h"
 #include "util.h"
-#include "cli.h"
-#include "envelope.h"
-#include "prepare.h"
 #include "queue.h"
 #include "log.h"
 #include "dropfile.h"
+#include "held.h"
 #include "incoming.h"
 
 #define INCOMING SPOOLDIR "/incoming"
@@ -98,57 +96,50 @@ static int read_envelope(int fd, const struct stat *st, long limit,
     return 0;
 }
 
-/* The caller's command line, as the main program would have parsed it. */
-static void as_cli(const struct drop_envelope *d, struct cli *cli)
-{
-    memset(cli, 0, sizeof *cli);
-    cli->mode = CLI_DELIVER;
-    cli->progname = "mailout-submit";
-    cli->read_recipients = d->read_recipients;
-    cli->ignore_dots = true;
-    cli->sender = d->sender;
-    cli->full_name = d->full_name;
-    cli->dsn_notify = d->notify;
-    cli->dsn_ret = d->ret;
-    cli->dsn_envid = d->envid;
-    cli->recipients = d->rcpts;
-    cli->n_recipients = d->n_rcpts;
-}
-
-/* The pipeline of a local submission, ending in the queue instead of SMTP. */
-static int enqueue(struct pickup *p, int fd, off_t body, const struct drop_envelope *d,
-                   char id[QUEUE_ID_LEN + 1], struct mo_err *err)
-{
-    struct message msg;
-    struct envelope env;
-    struct cli cli;
-    const struct account *acct;
-    int rc = -1;
-
-    memset(&msg, 0, sizeof msg);
-    memset(&env, 0, sizeof env);
-    msg.body_fd = -1;
-    as_cli(d, &cli);
-    if (lseek(fd, body, SEEK_SET) != body) {
-        mo_err_set(err, EX_IOERR, _("cannot read the entry: %s"), strerror(errno));
-        goto out;
-    }
-    if (message_read(fd, true, queue_spool_dir(p->cfg), &msg, err) != 0
-            || prepare_message(&cli, p->cfg, &msg, &env, &acct, err) != 0)
-        goto out;
-    env.submitter = xstrdup(d->user);
-    rc = queue_write_new(p->qdir, NULL, acct->name, &env, &msg, "", 0, time(NULL), id, err);
-out:
-    envelope_free(&env);
-    message_free(&msg);
-    return rc;
-}
-
 /* Errors of this machine, not of the entry: disk full, I/O, out of memory. */
 static bool for_now(int code)
 {
     return code == EX_IOERR || code == EX_CANTCREAT || code == EX_OSERR
         || code == EX_TEMPFAIL || code == EX_SOFTWARE;
+}
+
+/* Leaves an entry for the next run (an error of this machine, not of it). */
+static void stays(struct pickup *p, unsigned long uid, const char *name, const char *why)
+{
+    fprintf(p->report, _("mailout: incoming/%lu/%s stays for the next run: %s\n"),
+            uid, name, why);
+}
+
+/* An entry that is sound but cannot be resolved (an unknown local name, no
+ * account fits) is held in failed/ for --requeue once that is fixed, and
+ * its sender, who was told it was accepted, gets a bounce (queued first:
+ * when that fails, the held copy is taken back and the entry stays).
+ * 1 held (the entry can go), 0 it stays, -1 it could not be held. */
+static int hold(struct pickup *p, int fd, off_t body, const struct drop_envelope *d,
+                unsigned long uid, const char *name, const char *why)
+{
+    char id[QUEUE_ID_LEN + 1], bid[QUEUE_ID_LEN + 1];
+    char *fdir = xasprintf("%s/failed", p->qdir);
+    struct mo_err err, rerr;
+    int rc = 1;
+
+    if (held_keep_entry(p->qdir, d, fd, body, why, id, &err) != 0) {
+        rc = for_now(err.code) ? 0 : -1;
+        if (rc == 0)
+            stays(p, uid, name, err.msg);
+    } else if (held_bounce(p->cfg, p->qdir, fd, body, d, id, why, bid, &err) != 0) {
+        queue_entry_remove(fdir, id, &rerr);
+        stays(p, uid, name, err.msg);
+        rc = 0;
+    } else {
+        fprintf(p->report, _("mailout: incoming/%lu/%s cannot be queued: %s; kept in failed/ as %s\n"),
+                uid, name, why, id);
+        if (bid[0])
+            fprintf(p->report, _("mailout: a bounce to its sender is queued as %s\n"), bid);
+        log_queue_failed_uid(p->cfg, id, d->user, why, bid[0] ? bid : NULL);
+    }
+    free(fdir);
+    return rc;
 }
 
 static void take_entry(struct pickup *p, int dir, unsigned long uid, const char *name)
@@ -160,7 +151,7 @@ static void take_entry(struct pickup *p, int dir, unsigned long uid, const char 
     char id[QUEUE_ID_LEN + 1];
     struct stat st;
     off_t body = 0;
-    int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int held, fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
     memset(&d, 0, sizeof d);
     if (fd < 0)
@@ -170,14 +161,16 @@ static void take_entry(struct pickup *p, int dir, unsigned long uid, const char 
         ;
     else if (d.uid != uid || uname == NULL || strcmp(d.user, uname) != 0)
         mo_err_set(&err, EX_DATAERR, _("it claims to come from %.64s (uid %lu)"), d.user, d.uid);
-    else if (enqueue(p, fd, body, &d, id, &err) == 0) {
+    else if (held_enqueue(p->cfg, p->qdir, fd, body, &d, d.user, id, &err) == 0) {
         unlinkat(dir, name, 0);
         p->queued++;
         log_queue_event_uid(p->cfg, "queued", id, uname, NULL);
     } else if (for_now(err.code)) {
-        /* the entry is sound: the next run tries again */
-        fprintf(p->report, _("mailout: incoming/%lu/%s stays for the next run: %s\n"),
-                uid, name, err.msg);
+        stays(p, uid, name, err.msg);   /* the entry is sound: the next run tries again */
+        err.code = 0;
+    } else if ((held = hold(p, fd, body, &d, uid, name, err.msg)) >= 0) {
+        if (held == 1)
+            unlinkat(dir, name, 0);
         err.code = 0;
     }
     if (err.code != 0)

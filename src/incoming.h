@@ -14,9 +14,9 @@
  * envelope through the system configuration (aliases, account, rewrite_from,
  * qualify_domain) and writes it into the queue, due now. A refused entry is
  * moved to the queue's corrupt/ (or left where it is when that fails) with
- * a line on report and in the log; one that cannot be resolved (an unknown
- * local name, no account) too. Returns how many entries were queued;
- * does nothing for other users. */
+ * a line on report and in the log; a sound one that cannot be resolved (an
+ * unknown local name, no account) is held in failed/ (held.h). Returns how
+ * many entries were queued; does nothing for other users. */
 int incoming_pickup(const struct config *cfg, FILE *report);
 
 /* As root, for mailq: lists the entries waiting in SPOOLDIR/incoming/ under

@@ -259,6 +259,12 @@ void log_queue_event_uid(const struct config *cfg, const char *event,
     queue_event(cfg, event, id, uid_name, reason, NULL);
 }
 
+void log_queue_failed_uid(const struct config *cfg, const char *id, const char *uid_name,
+                          const char *reason, const char *bounce_id)
+{
+    queue_event(cfg, "failed", id, uid_name, reason, bounce_id);
+}
+
 void log_queue_failed(const struct config *cfg, const char *id, const char *reason,
                       const char *bounce_id)
 {

@@ -41,4 +41,9 @@ void log_queue_event_uid(const struct config *cfg, const char *event,
 void log_queue_failed(const struct config *cfg, const char *id, const char *reason,
                       const char *bounce_id);
 
+/* The same with "uid=NAME" after the ID: a local user's incoming/ entry
+ * held in failed/ (held.h). */
+void log_queue_failed_uid(const struct config *cfg, const char *id, const char *uid_name,
+                          const char *reason, const char *bounce_id);
+
 #endif

@@ -31,6 +31,8 @@
 #include "prepare.h"
 #include "relay.h"
 #include "bs.h"
+#include "held.h"
+#include "log.h"
 
 static struct startup_state start;
 
@@ -57,6 +59,16 @@ static struct queue_run_opts queue_opts(const struct cli *cli)
     return o;
 }
 
+/* The error of a message that was refused, and where its copy is. */
+static int report_failed(const struct relay_outcome *ro, const struct mo_err *err)
+{
+    int rc = fail(err);
+
+    if (ro->failed_id[0] != '\0')   /* after the error it is about */
+        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), ro->failed_id);
+    return rc;
+}
+
 /* A message queued for a retry is said on stderr (exit 0, or before the
  * error of the recipients refused for good). */
 static void report_queued(const struct relay_outcome *out)
@@ -66,6 +78,29 @@ static void report_queued(const struct relay_outcome *out)
                 out->queued_why.msg);
 }
 
+/* err stopped a message that was read before its account was known: it is
+ * kept in failed/ as it was given (head: its header block as read), and
+ * that is said after the error. Returns err's exit code. */
+static int fail_and_hold(const struct cli *cli, const struct config *cfg,
+                         const char *head, size_t hlen, const struct message *msg,
+                         const struct mo_err *err)
+{
+    char *qdir = queue_dir_path(cfg);
+    char id[QUEUE_ID_LEN + 1];
+    struct mo_err herr;
+    int rc = fail(err);
+
+    if (held_keep(qdir, cli, head, hlen, msg, err->msg, id, &herr) == 0) {
+        fprintf(stderr, _("mailout: the message is kept in %s/failed/ as %s; once the cause is fixed, mailout --requeue %s sends it\n"),
+                qdir, id, id);
+        log_queue_event(cfg, "failed", id, err->msg);
+    } else {
+        fprintf(stderr, _("mailout: the message could not be kept in failed/ either: %s\n"), herr.msg);
+    }
+    free(qdir);
+    return rc;
+}
+
 static int run_deliver(const struct cli *cli, struct config *cfg)
 {
     struct mo_err err = { 0, "" };
@@ -73,6 +108,8 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     struct envelope env;
     const struct account *acct;
     struct relay_outcome ro = { .failed_id = "" };
+    char *head = NULL;
+    size_t hlen = 0;
     int rc = -1;
 
     memset(&msg, 0, sizeof msg);
@@ -80,22 +117,49 @@ static int run_deliver(const struct cli *cli, struct config *cfg)
     msg.body_fd = -1;
     if (message_read(STDIN_FILENO, cli->ignore_dots, spool_dir_for(cfg), &msg, &err) != 0)
         goto out;
+    head = header_block_render(&msg.headers, &hlen);   /* as read, to be held */
     if (prepare_message(cli, cfg, &msg, &env, &acct, &err) != 0)
-        goto out;
-    if (cli->dry_run)
+        rc = cli->dry_run ? fail(&err) : fail_and_hold(cli, cfg, head, hlen, &msg, &err);
+    else if (cli->dry_run)
         rc = dryrun_print(stdout, cfg, acct, &env, &msg, &err);
     else {
         rc = relay_message(cli, cfg, acct, &env, &msg, &ro, &err);
         report_queued(&ro);
     }
 out:
+    free(head);
     envelope_free(&env);
     message_free(&msg);
-    if (rc == 0)
-        return EX_OK;
-    rc = fail(&err);
-    if (ro.failed_id[0] != '\0')   /* after the error it is about */
-        fprintf(stderr, _("mailout: a copy is kept in the queue's failed/ as %s\n"), ro.failed_id);
+    if (rc <= 0)
+        return rc == 0 ? EX_OK : report_failed(&ro, &err);
+    return rc;
+}
+
+/* The configuration did not load, but it was read (mailout(1) QUEUE): the
+ * message is held in the queue directory it names, if that much of it can
+ * be made out (config_check_load), else in the default one. */
+static int hold_unconfigured(const struct cli *cli, const struct mo_err *cerr)
+{
+    struct mo_err err = { 0, "" };
+    struct config partial;
+    struct message msg;
+    char *head = NULL;
+    size_t hlen = 0;
+    int rc;
+
+    memset(&msg, 0, sizeof msg);
+    msg.body_fd = -1;
+    if (config_check_load(&partial, cli->config_file, &err) != 0)
+        memset(&partial, 0, sizeof partial);
+    if (message_read(STDIN_FILENO, cli->ignore_dots, queue_spool_dir(&partial), &msg, &err) != 0) {
+        rc = fail(cerr);
+    } else {
+        head = header_block_render(&msg.headers, &hlen);
+        rc = fail_and_hold(cli, &partial, head, hlen, &msg, cerr);
+    }
+    free(head);
+    message_free(&msg);
+    config_free(&partial);
     return rc;
 }
 
@@ -251,10 +315,12 @@ int main(int argc, char **argv)
     if (status == 1)
         return run_bs(&cli, NULL);
     memset(&cfg, 0, sizeof cfg);
-    if (config_load(&cfg, cli.config_file, &err) != 0) {
+    if ((status = config_load(&cfg, cli.config_file, &err)) != 0) {
         /* --version still answers, so that a broken file can be reported */
         if (cli.mode == CLI_VERSION)
             version_print(stdout, NULL, cli.config_file);
+        if (cli.mode == CLI_DELIVER && !cli.dry_run && status != CONFIG_UNREADABLE)
+            return hold_unconfigured(&cli, &err);
         return fail(&err);
     }
     status = run_configured(&cli, &cfg);

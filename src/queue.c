@@ -135,30 +135,6 @@ static void new_id(char id[QUEUE_ID_LEN + 1])
 /* ------------------------------------------------------------ low-level I/O */
 
 
-/* Copies len bytes of in from offset off to the end of out; len is a bound
- * and a shorter source is an error (a truncated file). */
-static int copy_range(int in, off_t off, uint64_t len, int out)
-{
-    char buf[65536];
-
-    while (len > 0) {
-        size_t want = len < sizeof buf ? (size_t)len : sizeof buf;
-        ssize_t r = pread(in, buf, want, off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            if (r == 0)
-                errno = EIO;
-            return -1;
-        }
-        if (write_full(out, buf, (size_t)r) != 0)
-            return -1;
-        off += r;
-        len -= (uint64_t)r;
-    }
-    return 0;
-}
-
 int queue_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -495,7 +471,8 @@ static int fill_file(int fd, const struct queue_entry *e,
     int rc = -1;
 
     strbuf_init(&b, 0);
-    render_envelope(&b, e);
+    if (e != NULL)
+        render_envelope(&b, e);
     if (ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0
         && write_full(fd, b.data, b.len) == 0 && write_rest(arg, fd) == 0
         && fchmod(fd, 0600) == 0 && fsync(fd) == 0)
@@ -505,12 +482,14 @@ static int fill_file(int fd, const struct queue_entry *e,
 }
 
 /* Writes e and the message bytes into a new file in qdir/tmp and puts it in
- * place as dir/ID without replacing anything: with fresh_id, e->id when set
- * and free, else a fresh ID each try (the envelope names it, so the file is
- * rewritten); without, e->id under a free name (place_free_name). */
+ * place as dir/ID without replacing anything: with fresh_id, id when set
+ * and free, else a fresh ID each try (the envelope e names it, so the file
+ * is rewritten); without, id under a free name (place_free_name). e NULL:
+ * write_rest writes the whole file, which does not name its ID. */
 static int write_entry(const char *qdir, const char *sub, struct queue_entry *e,
-                       bool fresh_id, int (*write_rest)(const void *, int),
-                       const void *arg, struct mo_err *err)
+                       char id[QUEUE_ID_LEN + 1], bool fresh_id,
+                       int (*write_rest)(const void *, int), const void *arg,
+                       struct mo_err *err)
 {
     char *tmp = xasprintf("%s/tmp/q.XXXXXX", qdir);
     char *dir = sub ? xasprintf("%s/%s", qdir, sub) : xstrdup(qdir);
@@ -525,15 +504,15 @@ static int write_entry(const char *qdir, const char *sub, struct queue_entry *e,
         goto out;
     }
     for (int tries = 0; tries < (fresh_id ? 100 : 1) && placed != 0; tries++) {
-        if (fresh_id && (tries > 0 || e->id[0] == '\0'))
-            new_id(e->id);
-        if (fill_file(fd, e, write_rest, arg) != 0) {
+        if (fresh_id && (tries > 0 || id[0] == '\0'))
+            new_id(id);
+        if ((tries == 0 || e != NULL) && fill_file(fd, e, write_rest, arg) != 0) {
             mo_err_set(err, EX_IOERR, _("cannot write queue file in %s: %s"),
                        qdir, strerror(errno));
             goto out;
         }
-        placed = fresh_id ? place_file(tmp, dir, e->id)
-                          : place_free_name(tmp, dir, e->id, name, sizeof name);
+        placed = fresh_id ? place_file(tmp, dir, id)
+                          : place_free_name(tmp, dir, id, name, sizeof name);
         if (placed != 0 && errno != EEXIST)
             break;
     }
@@ -551,6 +530,14 @@ out:
     free(tmp);
     free(dir);
     return rc;
+}
+
+int queue_write_file(const char *qdir, const char *sub,
+                     int (*write_all)(const void *arg, int fd), const void *arg,
+                     char id[QUEUE_ID_LEN + 1], struct mo_err *err)
+{
+    id[0] = '\0';
+    return write_entry(qdir, sub, NULL, id, true, write_all, arg, err);
 }
 
 /* message_stream's sink: the queue file being written. */
@@ -589,7 +576,7 @@ int queue_write_new(const char *qdir, const char *subdir, const char *account,
     e.has_8bit = msg->has_8bit;
     e.has_long_lines = msg->has_long_lines;
     e.size = message_wire_size(msg);
-    rc = write_entry(qdir, subdir, &e, true, write_new_rest, msg, err);
+    rc = write_entry(qdir, subdir, &e, e.id, true, write_new_rest, msg, err);
     if (rc == 0)
         memcpy(id, e.id, QUEUE_ID_LEN + 1);
     return rc;
@@ -604,7 +591,7 @@ static int write_old_rest(const void *arg, int fd)
 {
     const struct old_entry_src *s = arg;
 
-    return copy_range(s->fd, s->e->header_offset, s->e->header_len + 1 + s->e->body_size, fd);
+    return copy_fd_range(s->fd, s->e->header_offset, s->e->header_len + 1 + s->e->body_size, fd);
 }
 
 int queue_entry_update(const char *qdir, int fd, const struct queue_entry *e,
@@ -651,7 +638,7 @@ static int copy_aside(const char *qdir, const char *id, int fd, const char *sub,
     if (make_subdir(qdir, sub, err) != 0)
         goto out;
     if ((out = mkstemp(tmp)) >= 0 && fstat(fd, &st) == 0
-        && copy_range(fd, 0, (uint64_t)st.st_size, out) == 0 && fsync(out) == 0
+        && copy_fd_range(fd, 0, (uint64_t)st.st_size, out) == 0 && fsync(out) == 0
         && place_free_name(tmp, dir, id, name, sizeof name) == 0)
         rc = 0;
     else
@@ -677,7 +664,7 @@ int queue_entry_move(const char *qdir, const char *id, int fd,
         struct queue_entry copy = *e;
         struct old_entry_src src = { fd, e };
         copy.last_error = (char *)(reason ? reason : e->last_error);
-        rc = write_entry(qdir, sub, &copy, false, write_old_rest, &src, err);
+        rc = write_entry(qdir, sub, &copy, copy.id, false, write_old_rest, &src, err);
     } else {
         rc = copy_aside(qdir, id, fd, sub, err);
     }
@@ -711,7 +698,7 @@ int queue_entry_requeue(const char *qdir, const char *name, int fd,
     copy.attempts = 0;
     copy.next_try = 0;
     copy.arrival = time(NULL);
-    rc = write_entry(qdir, NULL, &copy, true, write_old_rest, &src, err);
+    rc = write_entry(qdir, NULL, &copy, copy.id, true, write_old_rest, &src, err);
     if (rc == 0) {
         memcpy(id, copy.id, QUEUE_ID_LEN + 1);
         if (queue_entry_remove(fdir, name, err) != 0 || queue_sync_dir(fdir) != 0)

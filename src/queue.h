@@ -58,6 +58,13 @@ int queue_write_new(const char *qdir, const char *subdir, const char *account,
                     const char *reason, unsigned attempts, time_t next_try,
                     char id[QUEUE_ID_LEN + 1], struct mo_err *err);
 
+/* Writes a file that is not a queue entry (a held message, held.h) into
+ * qdir/sub under a fresh queue ID, as durably as an entry: write_all fills
+ * the open file. Fills id. */
+int queue_write_file(const char *qdir, const char *sub,
+                     int (*write_all)(const void *arg, int fd), const void *arg,
+                     char id[QUEUE_ID_LEN + 1], struct mo_err *err);
+
 /* Parses the envelope part of an open queue file (fd at any position) and
  * checks the file's size against it. EX_DATAERR names what is damaged. */
 int queue_entry_read(int fd, struct queue_entry *e, struct mo_err *err);

@@ -12,6 +12,7 @@
 #include "util.h"
 #include "log.h"
 #include "queue.h"
+#include "held.h"
 #include "queueadmin.h"
 
 static void format_arrival(time_t t, char *buf, size_t size)
@@ -30,6 +31,22 @@ static void format_arrival(time_t t, char *buf, size_t size)
              months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* Postfix keeps the line within 79 columns; never cut a UTF-8 sequence in
+ * two. */
+static void print_reason(FILE *out, const char *reason)
+{
+    size_t n = strlen(reason);
+
+    if (n == 0)
+        return;
+    if (n > 77) {
+        n = 77;
+        while (n > 0 && ((unsigned char)reason[n] & 0xC0) == 0x80)
+            n--;
+    }
+    fprintf(out, "(%.*s)\n", (int)n, reason);
+}
+
 /* queued: an entry of the queue (it has a next attempt), not of failed/. */
 static void print_entry(FILE *out, const struct queue_entry *e, bool locked,
                         bool queued, time_t now)
@@ -40,17 +57,7 @@ static void print_entry(FILE *out, const struct queue_entry *e, bool locked,
     fprintf(out, "%-10s%c%8llu %-20.20s %s\n", e->id, locked ? '*' : ' ',
             (unsigned long long)e->size, when,
             e->env.sender[0] ? e->env.sender : "MAILER-DAEMON");
-    if (e->last_error[0]) {
-        /* Postfix keeps the line within 79 columns; never cut a UTF-8
-         * sequence in two */
-        size_t n = strlen(e->last_error);
-        if (n > 77) {
-            n = 77;
-            while (n > 0 && ((unsigned char)e->last_error[n] & 0xC0) == 0x80)
-                n--;
-        }
-        fprintf(out, "(%.*s)\n", (int)n, e->last_error);
-    }
+    print_reason(out, e->last_error);
     if (queued && e->next_try > now) {
         format_arrival(e->next_try, when, sizeof when);
         fprintf(out, "(next attempt: %s)\n", when);
@@ -59,6 +66,26 @@ static void print_entry(FILE *out, const struct queue_entry *e, bool locked,
     }
     for (size_t i = 0; i < e->env.n_rcpts; i++)
         fprintf(out, "%41s%s\n", "", e->env.rcpts[i]);
+    fputc('\n', out);
+}
+
+/* A message held before its account was known (held.h): the command line
+ * it came with, in the same columns. */
+static void print_held(FILE *out, const char *id, int fd, const struct drop_envelope *d,
+                       off_t body)
+{
+    struct stat st;
+    char when[32];
+
+    format_arrival((time_t)d->time, when, sizeof when);
+    fprintf(out, "%-10s%c%8llu %-20.20s %s\n", id, queue_is_locked(fd) ? '*' : ' ',
+            fstat(fd, &st) == 0 ? (unsigned long long)(st.st_size - body) : 0ULL, when,
+            d->sender ? (d->sender[0] ? d->sender : "MAILER-DAEMON") : d->user);
+    print_reason(out, d->reason ? d->reason : "");
+    for (size_t i = 0; i < d->n_rcpts; i++)
+        fprintf(out, "%41s%s\n", "", d->rcpts[i]);
+    if (d->read_recipients)
+        fprintf(out, "%41s%s\n", "", _("(and the recipients in To, Cc, Bcc)"));
     fputc('\n', out);
 }
 
@@ -76,6 +103,42 @@ static int check_readable(const char *qdir, struct mo_err *err)
     return 0;
 }
 
+static void print_head(FILE *out, const char *head, size_t count)
+{
+    if (count == 0)
+        fprintf(out, "%s-Queue ID- --Size-- ----Arrival Time---- -Sender/Recipient-------\n",
+                head);
+}
+
+/* Prints the entry sc just read (rc from queue_scan_next), a queue entry or,
+ * in failed/, a held message, after head when it is the first; returns its
+ * size, or -1 when it is neither. */
+static long long print_scanned(FILE *out, const struct queue_scan *sc, int rc,
+                               struct queue_entry *e, bool queued, const char *head,
+                               size_t count)
+{
+    struct drop_envelope d;
+    struct mo_err herr;
+    struct stat st;
+    off_t body;
+    long long size = -1;
+
+    memset(&d, 0, sizeof d);
+    if (rc > 0) {
+        print_head(out, head, count);
+        print_entry(out, e, queue_is_locked(sc->fd), queued, time(NULL));
+        size = (long long)e->size;
+        queue_entry_free(e);
+    } else if (!queued && held_read(sc->fd, &d, &body, &herr) == 0
+               && fstat(sc->fd, &st) == 0) {
+        print_head(out, head, count);
+        print_held(out, sc->id, sc->fd, &d, body);
+        size = (long long)(st.st_size - body);
+    }
+    drop_free(&d);
+    return size;
+}
+
 /* Lists the entries of dir under head; returns how many. */
 static size_t list_dir(const char *dir, const char *head, const char *tail_unit,
                        bool queued, FILE *out, FILE *report_to)
@@ -85,22 +148,18 @@ static size_t list_dir(const char *dir, const char *head, const char *tail_unit,
     struct mo_err rerr;
     size_t count = 0;
     unsigned long long total = 0;
-    time_t now = time(NULL);
+    long long size;
     int rc;
 
     queue_scan_begin(&sc, dir);
     while ((rc = queue_scan_next(&sc, &e, &rerr)) != 0) {
-        if (rc < 0) {
+        if ((size = print_scanned(out, &sc, rc, &e, queued, head, count)) < 0) {
             if (report_to)
                 fprintf(report_to, "mailout: %s: %s\n", sc.id, rerr.msg);
             continue;
         }
-        if (count++ == 0)
-            fprintf(out, "%s-Queue ID- --Size-- ----Arrival Time---- -Sender/Recipient-------\n",
-                    head);
-        print_entry(out, &e, queue_is_locked(sc.fd), queued, now);
-        total += e.size;
-        queue_entry_free(&e);
+        count++;
+        total += (unsigned long long)size;
     }
     queue_scan_end(&sc);
     if (count > 0)
@@ -185,6 +244,47 @@ static int not_failed(const char *qdir, const char *id, struct mo_err *err)
     return mo_err_set(err, EX_NOINPUT, _("no message %s in failed/"), id);
 }
 
+/* A held message (held.h) goes through the configuration now; it stays in
+ * failed/ when that still fails. */
+static int requeue_held(const struct config *cfg, const char *qdir, const char *fdir,
+                        const char *id, int fd, char newid[QUEUE_ID_LEN + 1],
+                        struct mo_err *err)
+{
+    struct drop_envelope d;
+    struct mo_err herr;
+    off_t body;
+    int rc = -1;
+
+    if (held_read(fd, &d, &body, &herr) != 0) {
+        drop_free(&d);
+        return -1;              /* err says it is damaged as a queue entry */
+    }
+    /* root takes a local user's message in under that user's name */
+    if (held_enqueue(cfg, qdir, fd, body, &d, d.uid != (unsigned long)getuid() ? d.user : NULL,
+                     newid, err) != 0)
+        mo_err_prefix(err, _("%s stays in failed/"), id);
+    else if (queue_entry_remove(fdir, id, err) == 0) {
+        queue_sync_dir(fdir);
+        rc = 0;
+    }
+    drop_free(&d);
+    return rc;
+}
+
+static int requeue_open(const struct config *cfg, const char *qdir, const char *fdir,
+                        const char *id, int fd, char newid[QUEUE_ID_LEN + 1],
+                        struct mo_err *err)
+{
+    struct queue_entry e;
+    int rc;
+
+    if (queue_entry_read(fd, &e, err) != 0)
+        return requeue_held(cfg, qdir, fdir, id, fd, newid, err);
+    rc = queue_entry_requeue(qdir, id, fd, &e, newid, err);
+    queue_entry_free(&e);
+    return rc;
+}
+
 int queue_requeue(const struct config *cfg, const char *id, FILE *report,
                   struct mo_err *err)
 {
@@ -192,7 +292,6 @@ int queue_requeue(const struct config *cfg, const char *id, FILE *report,
     char *fdir = xasprintf("%s/failed", qdir);
     char *path = xasprintf("%s/%s", fdir, id);
     char newid[QUEUE_ID_LEN + 1];
-    struct queue_entry e;
     struct stat st;
     int fd = -1, rc = -1;
 
@@ -200,15 +299,11 @@ int queue_requeue(const struct config *cfg, const char *id, FILE *report,
         not_failed(qdir, id, err);
     else if ((fd = queue_open_locked(fdir, id, err)) == -2)
         mo_err_set(err, EX_TEMPFAIL, _("%s is being handled right now; try again"), id);
-    else if (fd >= 0 && queue_entry_read(fd, &e, err) == 0) {
-        rc = queue_entry_requeue(qdir, id, fd, &e, newid, err);
-        if (rc == 0) {
-            log_queue_event(cfg, "requeued", newid, NULL);
-            if (report)
-                fprintf(report, _("mailout: %s is queued again as %s; mailout -q sends it now\n"),
-                        id, newid);
-        }
-        queue_entry_free(&e);
+    else if (fd >= 0 && (rc = requeue_open(cfg, qdir, fdir, id, fd, newid, err)) == 0) {
+        log_queue_event(cfg, "requeued", newid, NULL);
+        if (report)
+            fprintf(report, _("mailout: %s is queued again as %s; mailout -q sends it now\n"),
+                    id, newid);
     }
     if (fd >= 0)
         close(fd);

@@ -300,6 +300,28 @@ int write_full(int fd, const void *p, size_t n)
     return 0;
 }
 
+int copy_fd_range(int in, off_t off, uint64_t len, int out)
+{
+    char buf[65536];
+
+    while (len > 0) {
+        size_t want = len < sizeof buf ? (size_t)len : sizeof buf;
+        ssize_t r = pread(in, buf, want, off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r == 0)
+                errno = EIO;
+            return -1;
+        }
+        if (write_full(out, buf, (size_t)r) != 0)
+            return -1;
+        off += r;
+        len -= (uint64_t)r;
+    }
+    return 0;
+}
+
 bool is_hex_name(const char *s, size_t len, bool upper)
 {
     char a = upper ? 'A' : 'a', f = upper ? 'F' : 'f';

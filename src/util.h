@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /* Out of memory is fatal: these print one line and exit EX_OSERR. */
 void *xmalloc(size_t n);
@@ -46,6 +48,10 @@ int mkdir_p(const char *path, int mode);
 /* Writes all n bytes, retrying short writes and EINTR. 0, or -1 with errno
  * (ENOSPC, EIO, ...) for the caller to report. */
 int write_full(int fd, const void *p, size_t n);
+
+/* Copies len bytes of in from offset off to out (write_full); len is a
+ * bound and a shorter source is an error (EIO: a truncated file). */
+int copy_fd_range(int in, off_t off, uint64_t len, int out);
 
 /* True if s has a byte < 0x20 (other than none allowed) or 0x7f. */
 bool has_control_chars(const char *s);

@@ -133,7 +133,7 @@ passwordeval   "pass show gmail"
 account default : gmail
 tls_fingerprint AB:CD:EF
 EOF
-out=$(printf 'Subject: t\n\nx\n' | "$MAILOUT" -C "$T/msmtprc" a@b.example 2>&1); rc=$?
+out=$(printf 'Subject: t\n\nx\n' | "$MAILOUT" -C "$T/msmtprc" --dry-run a@b.example 2>&1); rc=$?
 is "$rc" 78 "an msmtp file: 78"
 is "$out" "mailout: $T/msmtprc:2: this looks like an msmtp file (\"defaults\" without '='): convert it with mailout --import-msmtprc $T/msmtprc" \
     "  the first bad line (2) is named, with the conversion"

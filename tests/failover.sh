@@ -200,7 +200,7 @@ fallback = a
 host = h
 fallback = c
 EOF
-printf 'Subject: x\n\nx\n' | "$MAILOUT" -C "$T/bad.ini" -a c x@example.net 2>"$T/err"
+printf 'Subject: x\n\nx\n' | "$MAILOUT" -C "$T/bad.ini" --dry-run -a c x@example.net 2>"$T/err"
 is "$?" 78 "bad fallback: exit 78"
 like "$(cat "$T/err")" "^mailout: $T/bad\\.ini:3: fallback: no account named 'nope'\$" "  the first problem, with file:line:key"
 "$MAILOUT" -C "$T/bad.ini" --check-config >"$T/out" 2>"$T/err"

@@ -240,6 +240,11 @@ shadow_before=$(stat -c '%s %Y' /etc/shadow)
 
 echo "# $(date +%T) hostile submissions done"
 
+# A sound entry that root's run cannot resolve: -t, and no recipient in the
+# header. The caller was told it was accepted, so it is held, not refused.
+printf 'Subject: nobody to send to\n\nheld body\n' | as nobody "$P/sbin/sendmail" -t > "$T/out" 2>&1
+is "$?" 0 "sendmail -t with no recipient in the header, as nobody: accepted (exit 0)"
+
 # Root's mailq shows what waits in incoming/ too (read only: the run decides).
 listed_before=$(find "$SPOOL/incoming" | sort)
 "$P/bin/mailq" > "$T/rootq" 2>&1
@@ -259,6 +264,21 @@ like "$(cat "$T/qrun")" "0000000000000003 refused: mode 0644, not 0600" "  the b
 like "$(cat "$T/qrun")" "0000000000000004 refused: it claims to come from root" "  the forged user name refused"
 like "$(cat "$T/qrun")" "incoming/0/0 refused|incoming/.*/0 refused" "  a symlink as a user's directory refused"
 is "$(stat -c '%s %Y' /etc/shadow)" "$shadow_before" "  /etc/shadow untouched"
+like "$(cat "$T/qrun")" "^mailout: incoming/65534/[0-9a-f]{16} cannot be queued: no recipients: .*; kept in failed/ as [0-9A-F]{10}$" \
+    "  the entry without a recipient is held in failed/, saying why"
+hid=$(sed -n 's|^mailout: incoming/65534/.* cannot be queued: .*; kept in failed/ as \([0-9A-F]*\)$|\1|p' "$T/qrun")
+is "$(sed -n '/^end$/,$p' "$SPOOL/queue/failed/$hid" | sed 1d)" "$(printf 'Subject: nobody to send to\n\nheld body')" \
+    "  the message held byte for byte"
+"$P/bin/mailq" > "$T/rootq2" 2>&1
+like "$(cat "$T/rootq2")" "^$hid +[0-9]+ .{19}  nobody$" "  mailq lists it under failed/, from nobody"
+like "$(cat "$T/rootq2")" "^\(no recipients: none on the command line nor in To, Cc or Bcc\)$" "  with the reason"
+like "$(cat "$P/var/log/mailout.log")" "failed=$hid uid=nobody reason='no recipients" "  the log says failed=ID uid=nobody"
+"$P/bin/mailout" --requeue "$hid" > "$T/rq" 2>&1
+is "$?" 65 "--requeue while the cause is not fixed: the error's exit status"
+like "$(cat "$T/rq")" "^mailout: $hid stays in failed/: no recipients" "  it stays in failed/, saying why"
+"$P/bin/mailout" --queue-delete "$hid" > "$T/rq" 2>&1
+ok $? "  --queue-delete removes it"
+ok "$([ ! -e "$SPOOL/queue/failed/$hid" ]; echo $?)" "  gone from failed/"
 is "$(entries)" 0 "incoming/ is empty after the run"
 postfix_wait_mail $((n0 + 5)) 60
 ok $? "the five messages were delivered"
@@ -290,6 +310,31 @@ like "$(cat "$P/var/log/mailout.log")" "queued=[0-9A-F]+ uid=www-data" "  and ww
 like "$(cat "$P/var/log/mailout.log")" "refused=incoming/65534/0000000000000002" "  and the refusals"
 like "$(grep 'recipients=admin@example.net' "$P/var/log/mailout.log")" "host=localhost .*user=$PF_USER uid=nobody from=server@test.example" \
     "  the delivery line has uid=nobody after user= (the SMTP login)"
+
+# An entry whose recipient cannot be resolved (an alias loop in the system
+# file's aliases): held in failed/, its sender told with a bounce; the
+# aliases fixed, --requeue takes it in and -q delivers it.
+printf 'root: admin@example.net\nloopa: loopb\nloopb: loopa\n' > "$P/etc/aliases"
+printf 'Subject: into the loop\n\nloop body\n' | as nobody "$P/sbin/sendmail" loopa > "$T/out" 2>&1
+is "$?" 0 "sendmail to an alias loop, as nobody: accepted (exit 0)"
+"$P/bin/mailout" -q > "$T/qrun2" 2>&1
+ok $? "root's queue run: exit 0"
+like "$(cat "$T/qrun2")" "^mailout: incoming/65534/[0-9a-f]{16} cannot be queued: .*alias loop.*; kept in failed/ as [0-9A-F]{10}\$" \
+    "  the entry is held in failed/, saying why"
+lid=$(sed -n 's|^mailout: incoming/65534/.* kept in failed/ as \([0-9A-F]*\)$|\1|p' "$T/qrun2")
+like "$(cat "$T/qrun2")" "^mailout: a bounce to its sender is queued as [0-9A-F]{10}\$" "  and a bounce to its sender is queued"
+f=$(postfix_wait_for server@test.example); ok $? "  the bounce reaches the sender (the account's address, as rewrite_from made it)"
+is "$(envsender "$f")" "" "  with the null envelope sender"
+like "$(cat "$f")" "report-type=delivery-status" "  a delivery status notification"
+like "$(cat "$f")" "^Final-Recipient: rfc822; loopa" "  naming the recipient as it was given"
+like "$(cat "$P/var/log/mailout.log")" "failed=$lid uid=nobody reason='.*alias loop.*' bounced=[0-9A-F]{10}" \
+    "  logged with uid= and bounced="
+printf 'root: admin@example.net\nloopa: looped@example.net\n' > "$P/etc/aliases"
+"$P/bin/mailout" --requeue "$lid" > "$T/rq" 2>&1
+ok $? "the aliases fixed: --requeue takes it in"
+"$P/bin/mailout" -q > /dev/null 2>&1
+f=$(postfix_wait_for looped@example.net); ok $? "  and -q delivers it to the fixed alias"
+is "$(header "$f" Subject)" "into the loop" "  the message it was"
 
 # ---------------------------------------------------------------- staged install, units
 ( cd "$B" && make install DESTDIR="$T/stage" ) > "$T/stage.log" 2>&1

@@ -521,7 +521,7 @@ static void test_files(void)
     ok(cfg.n_files == 1 && strcmp(cfg.files[0], sys) == 0, "  that file only");
     config_free(&cfg);
     path = fmt("%s/missing.ini", dir);
-    is_int(config_load(&cfg, path, &err), -1, "-C missing file");
+    is_int(config_load(&cfg, path, &err), CONFIG_UNREADABLE, "-C missing file");
     ok(err.code == EX_CONFIG, "  78");
     is_str(err.msg, fmt("cannot open %s: No such file or directory", path), "  message");
 
@@ -536,7 +536,7 @@ static void test_files(void)
         ok(cfg.n_files == 1 && strcmp(cfg.files[0], sys) == 0, "  as the user file");
         config_free(&cfg);
         setenv("MAILOUT_CONFIG", path, 1);
-        is_int(config_load(&cfg, NULL, &err), -1, "MAILOUT_CONFIG naming a missing file is an error");
+        is_int(config_load(&cfg, NULL, &err), CONFIG_UNREADABLE, "MAILOUT_CONFIG naming a missing file is an error");
         unsetenv("MAILOUT_CONFIG");
         setenv("XDG_CONFIG_HOME", dir, 1);
         is_int(config_load(&cfg, NULL, &err), 0, "no user file under XDG_CONFIG_HOME: fine");
@@ -570,7 +570,7 @@ static void test_files(void)
     /* hostile files */
     d = fmt("%s/adir", dir);
     mkdir(d, 0700);
-    is_int(config_load(&cfg, d, &err), -1, "a directory refused");
+    is_int(config_load(&cfg, d, &err), CONFIG_UNREADABLE, "a directory refused");
     is_str(err.msg, fmt("%s is not a regular file", d), "  message");
     nul = fmt("%s/nul.ini", dir);
     {
@@ -605,13 +605,13 @@ static void test_files(void)
         strbuf_append(&b, chunk, sizeof chunk);
     }
     big = write_file("big.ini", b.data, 0600);
-    is_int(config_load(&cfg, big, &err), -1, "a 10 MB line refused");
+    is_int(config_load(&cfg, big, &err), CONFIG_UNREADABLE, "a 10 MB line refused");
     is_str(err.msg, fmt("%s is larger than 1048576 bytes", big), "  message");
     strbuf_free(&b);
     is_int(config_load(&cfg, "/dev/null", &err), 0, "-C /dev/null: an empty configuration");
     is_int(cfg.n_accounts, 0, "  no accounts");
     config_free(&cfg);
-    is_int(config_load(&cfg, "/dev/zero", &err), -1, "-C /dev/zero refused");
+    is_int(config_load(&cfg, "/dev/zero", &err), CONFIG_UNREADABLE, "-C /dev/zero refused");
     is_str(err.msg, "/dev/zero is not a regular file", "  message");
 }
 

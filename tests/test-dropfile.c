@@ -114,10 +114,44 @@ static void test_refused(void)
        && !drop_name_valid(".tmp-0123456789abcdef"), "  nothing else");
 }
 
+/* A message held in failed/ (held.h) keeps what the main program's command
+ * line had, which a local user's entry may not carry. */
+static void test_held(void)
+{
+    static const char held[] =
+        "mailout-incoming 1\nuid 1000\nuser ann\ntime 5\nread-envelope-from\n"
+        "account work\nreason no account named 'work' in the configuration\n"
+        "rcpt a@@b\nend\nbody\n";
+    struct drop_envelope d;
+    struct mo_err err = { 0, "" };
+    size_t body = 0, len;
+    char *text;
+
+    is_int(drop_parse(held, strlen(held), &d, &body, &err), -1,
+           "a local user's entry may not name an account (or a bad recipient)");
+    drop_free(&d);
+    is_int(drop_parse_values(held, strlen(held), &d, &body, &err), 0,
+           "a held message's text parses: %s", err.msg);
+    ok(d.read_envelope_from && d.account && strcmp(d.account, "work") == 0
+       && d.reason && strncmp(d.reason, "no account named", 16) == 0
+       && d.n_rcpts == 1 && strcmp(d.rcpts[0], "a@@b") == 0,
+       "  with the account, the reason and the recipient as given");
+    is_int((long long)body, (long long)(strlen(held) - 5), "  the message starts after end");
+    text = drop_render(&d, &len);
+    is_int((long long)len, (long long)body, "  and renders back to the same text");
+    ok(strncmp(text, held, len) == 0, "  byte for byte");
+    free(text);
+    free(d.reason);
+    d.reason = xstrdup("a\nb");
+    is_int(drop_check_values(&d, &err), -1, "a reason with a line break is refused");
+    drop_free(&d);
+}
+
 int main(void)
 {
     test_check();
     test_round_trip();
     test_refused();
+    test_held();
     return done_testing();
 }
