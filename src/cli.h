@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include "err.h"
 
 enum cli_mode {
@@ -50,6 +51,9 @@ struct cli {
                                  * has passed */
     bool connect;               /* --connect (with --check-config) */
     bool browser;               /* --browser (with --login) */
+    time_t submitted;           /* when the caller handed the message over,
+                                 * for an added Date: 0 for now (a message
+                                 * held or dropped earlier: held.h) */
     char **recipients;          /* points into argv; not owned */
     size_t n_recipients;
 };

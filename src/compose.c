@@ -120,7 +120,7 @@ int compose_headers(struct message *msg, const struct envelope *env,
                     const struct account *acct, const struct cli *cli,
                     struct mo_err *err)
 {
-    time_t now = time(NULL);
+    time_t now = cli->submitted ? cli->submitted : time(NULL);
 
     if (cli->full_name != NULL && has_control_chars(cli->full_name))
         return mo_err_set(err, EX_DATAERR,

@@ -181,6 +181,7 @@ static void as_cli(const struct drop_envelope *d, struct cli *cli)
     cli->account = d->account;
     cli->recipients = d->rcpts;
     cli->n_recipients = d->n_rcpts;
+    cli->submitted = (time_t)d->time;   /* Date: when it was handed over */
 }
 
 int held_enqueue(const struct config *cfg, const char *qdir, int fd, off_t body,

@@ -72,6 +72,7 @@ Subject: for a local name
 body for bob
 EOF
 is "$?" 67 "an unknown local name: exit 67"
+sent_at=$(date +%s)
 like "$(sed -n 1p "$T/err")" "unknown local name \"localbob\"" "  saying so"
 id=$(kept_id)
 ok "$([ -n "$id" ] && [ -f "$Q/failed/$id" ]; echo $?)" "  held in failed/ ($id)"
@@ -80,8 +81,11 @@ is "$?" 67 "--requeue before the fix: still 67"
 like "$(cat "$T/rq")" "^mailout: $id stays in failed/: unknown local name" "  it stays in failed/, saying why"
 ok "$([ -f "$Q/failed/$id" ]; echo $?)" "  and it is still there"
 echo "localbob: bob@example.net" >"$T/aliases"
+sleep 2     # the requeue is later than the send
 f=$(deliver "$id" bob@example.net); ok $? "after the alias is added: --requeue, -q, delivered to the alias"
 is "$(sed -n 's/^From: //p' "$f")" "Night Job <sender@test.example>" "  -F was kept with the message"
+dated=$(date -d "$(sed -n 's/^Date: //p' "$f")" +%s)
+ok "$([ "$dated" -le "$sent_at" ]; echo $?)" "  its added Date is when it was sent ($dated), not when it was requeued"
 
 # --- no account: -a names one that is not there yet
 "$MAILOUT" -C "$T/c.ini" -a night acct@example.net <<EOF 2>"$T/err"
