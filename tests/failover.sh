@@ -11,9 +11,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 [ -x /usr/bin/python3 ] || skip_all "no /usr/bin/python3"
-postfix_require
-postfix_auto_stop "$T/pf"
-postfix_start "$T/pf" || { echo "Bail out! private Postfix did not start"; exit 1; }
+postfix_up
 FS="/usr/bin/python3 $top_srcdir/tests/faultserver.py"
 
 dead_port() {

@@ -7,9 +7,7 @@
 # --dry-run, or when the message itself cannot be read.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
-postfix_require
-postfix_auto_stop "$T/pf"
-postfix_start "$T/pf" || { echo "Bail out! private Postfix did not start"; exit 1; }
+postfix_up
 
 Q=$T/queue
 mkconf() {     # mkconf ACCOUNT-NAME [EXTRA-LINE]: the account, and one more line in it

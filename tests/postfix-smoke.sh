@@ -4,9 +4,7 @@
 # built on it can trust what they see.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
-postfix_require
-postfix_auto_stop "$T/pf"
-postfix_start "$T/pf" || { echo "Bail out! private Postfix did not start"; exit 1; }
+postfix_up
 
 # smtp MODE FROM TO [HEADER-EXTRA] - send one message with smtplib; prints
 # "sent", or the error. MODE: starttls | tls | plain | starttls-noauth |

@@ -8,9 +8,7 @@
 # mailq checked line by line with a queued and a failed message.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
-postfix_require
-postfix_auto_stop "$T/pf"
-postfix_start "$T/pf" || { echo "Bail out! private Postfix did not start"; exit 1; }
+postfix_up
 
 Q=$T/queue
 DEAD=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -263,6 +263,14 @@ postfix_auto_stop() {
     trap 'postfix_stop "$PF_AUTO_DIR"; rm -rf "$T"' EXIT
 }
 
+# The usual start of a test against the private Postfix: skip without one,
+# start it in $T/pf, stop it at exit, bail out when it does not start.
+postfix_up() {
+    postfix_require
+    postfix_auto_stop "$T/pf"
+    postfix_start "$T/pf" || { echo "Bail out! private Postfix did not start"; exit 1; }
+}
+
 # Number of messages captured so far.
 postfix_mail_count() {
     find "$PF_MAILDIR" -maxdepth 1 -name '*.eml' | wc -l
