@@ -1,6 +1,8 @@
 /* dropfile.c - incoming/ entries of system mode: one "key value" line per
  * envelope item, "end", then the message as the caller wrote it. */
 #include "config.h"
+#include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +214,26 @@ int drop_parse_values(const char *buf, size_t len, struct drop_envelope *d,
                       size_t *body_offset, struct mo_err *err)
 {
     return parse_text(buf, len, d, body_offset, drop_check_values, err);
+}
+
+int drop_read(int fd, bool held, struct drop_envelope *d, off_t *body,
+              struct mo_err *err)
+{
+    char *buf = xmalloc(DROP_ENVELOPE_MAX);
+    ssize_t n = pread(fd, buf, DROP_ENVELOPE_MAX, 0);
+    size_t off = 0;
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    if (n < 0) {
+        free(buf);
+        return mo_err_set(err, EX_IOERR, "%s", strerror(errno));
+    }
+    rc = held ? drop_parse_values(buf, (size_t)n, d, &off, err)
+              : drop_parse(buf, (size_t)n, d, &off, err);
+    free(buf);
+    *body = (off_t)off;
+    return rc;
 }
 
 bool drop_name_valid(const char *name)

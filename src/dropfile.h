@@ -63,6 +63,13 @@ int drop_parse_values(const char *buf, size_t len, struct drop_envelope *d,
 /* True if name is an entry name (DROP_NAME_LEN lower-case hex digits). */
 bool drop_name_valid(const char *name);
 
+/* Reads and parses the text part of the open file fd (at most
+ * DROP_ENVELOPE_MAX bytes from its start) with drop_parse, or with
+ * drop_parse_values when held (a message held in failed/, held.h); *body is
+ * where the message starts. EX_IOERR when fd cannot be read. */
+int drop_read(int fd, bool held, struct drop_envelope *d, off_t *body,
+              struct mo_err *err);
+
 /* The listing of one entry in mailq's columns (queue ID, size of the
  * message, arrival, sender; then one line per recipient argument). */
 void drop_print(FILE *out, const char *name, long long size,

@@ -76,12 +76,6 @@ struct held_src {
     uint64_t len;
 };
 
-static int sink_to_fd(void *ctx, const char *p, size_t n, struct mo_err *err)
-{
-    (void)err;                  /* the queue reports errno */
-    return write_full(*(const int *)ctx, p, n);
-}
-
 static int write_held(const void *arg, int fd)
 {
     const struct held_src *s = arg;
@@ -97,7 +91,7 @@ static int write_held(const void *arg, int fd)
     view.headers.n = 0;
     if (write_full(fd, s->head, s->hlen) != 0)
         return -1;
-    return message_stream(&view, sink_to_fd, &fd, &err);
+    return message_write(&view, fd, &err);
 }
 
 static int write_in_failed(const char *qdir, const struct drop_envelope *d,
@@ -143,24 +137,6 @@ int held_keep_entry(const char *qdir, const struct drop_envelope *d, int fd,
     copy.reason = one_line(reason);
     rc = write_in_failed(qdir, &copy, &src, id, err);
     free(copy.reason);
-    return rc;
-}
-
-int held_read(int fd, struct drop_envelope *d, off_t *body, struct mo_err *err)
-{
-    char *buf = xmalloc(DROP_ENVELOPE_MAX);
-    ssize_t n = pread(fd, buf, DROP_ENVELOPE_MAX, 0);
-    size_t off = 0;
-    int rc;
-
-    memset(d, 0, sizeof *d);
-    if (n < 0) {
-        free(buf);
-        return mo_err_set(err, EX_IOERR, "%s", strerror(errno));
-    }
-    rc = drop_parse_values(buf, (size_t)n, d, &off, err);
-    free(buf);
-    *body = (off_t)off;
     return rc;
 }
 

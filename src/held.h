@@ -30,10 +30,6 @@ int held_keep_entry(const char *qdir, const struct drop_envelope *d, int fd,
                     off_t body, const char *reason, char id[QUEUE_ID_LEN + 1],
                     struct mo_err *err);
 
-/* Reads a held message's envelope from the open file fd; *body is where its
- * message starts. EX_DATAERR when fd is not one (or is damaged). */
-int held_read(int fd, struct drop_envelope *d, off_t *body, struct mo_err *err);
-
 /* Runs the message of fd (from body) with envelope d through the
  * configuration (prepare.h) and writes it into qdir, due now; submitter, when
  * set, is the local user it came from. Fills id. */

@@ -76,20 +76,8 @@ static int check_file(const struct pickup *p, const struct stat *st,
 static int read_envelope(int fd, const struct stat *st, long limit,
                          struct drop_envelope *d, off_t *body, struct mo_err *err)
 {
-    char *buf = xmalloc(DROP_ENVELOPE_MAX);
-    ssize_t n = pread(fd, buf, DROP_ENVELOPE_MAX, 0);
-    size_t off = 0;
-    int rc;
-
-    if (n < 0) {
-        free(buf);
-        return mo_err_set(err, EX_IOERR, "%s", strerror(errno));
-    }
-    rc = drop_parse(buf, (size_t)n, d, &off, err);
-    free(buf);
-    if (rc != 0)
+    if (drop_read(fd, false, d, body, err) != 0)
         return -1;
-    *body = (off_t)off;
     if (st->st_size - *body > limit)
         return mo_err_set(err, EX_DATAERR, _("the message is larger than message_size_limit (%ld bytes)"),
                           limit);

@@ -432,6 +432,17 @@ out:
     return rc;
 }
 
+static int sink_to_fd(void *ctx, const char *p, size_t n, struct mo_err *err)
+{
+    (void)err;                  /* the caller reports errno */
+    return write_full(*(const int *)ctx, p, n);
+}
+
+int message_write(const struct message *msg, int fd, struct mo_err *err)
+{
+    return message_stream(msg, sink_to_fd, &fd, err);
+}
+
 void message_keep_spool(struct message *msg)
 {
     msg->keep_spool = true;

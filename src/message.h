@@ -55,6 +55,10 @@ typedef int (*message_sink)(void *ctx, const char *p, size_t n, struct mo_err *e
 int message_stream(const struct message *msg, message_sink sink, void *ctx,
                    struct mo_err *err);
 
+/* message_stream into the file fd (write_full); -1 with errno set when a
+ * write fails, err when the spool cannot be read. */
+int message_write(const struct message *msg, int fd, struct mo_err *err);
+
 /* Keeps the spool file on disk (the queue took it over) instead of unlinking
  * it in message_free; spool_path stays valid until message_free. */
 void message_keep_spool(struct message *msg);

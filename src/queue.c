@@ -540,18 +540,11 @@ int queue_write_file(const char *qdir, const char *sub,
     return write_entry(qdir, sub, NULL, id, true, write_all, arg, err);
 }
 
-/* message_stream's sink: the queue file being written. */
-static int sink_to_fd(void *ctx, const char *p, size_t n, struct mo_err *err)
-{
-    (void)err;                  /* write_entry reports errno */
-    return write_full(*(const int *)ctx, p, n);
-}
-
 static int write_new_rest(const void *arg, int fd)
 {
     struct mo_err err;
 
-    return message_stream(arg, sink_to_fd, &fd, &err);
+    return message_write(arg, fd, &err);
 }
 
 int queue_write_new(const char *qdir, const char *subdir, const char *account,

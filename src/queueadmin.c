@@ -71,15 +71,13 @@ static void print_entry(FILE *out, const struct queue_entry *e, bool locked,
 
 /* A message held before its account was known (held.h): the command line
  * it came with, in the same columns. */
-static void print_held(FILE *out, const char *id, int fd, const struct drop_envelope *d,
-                       off_t body)
+static void print_held(FILE *out, const char *id, bool locked, long long size,
+                       const struct drop_envelope *d)
 {
-    struct stat st;
     char when[32];
 
     format_arrival((time_t)d->time, when, sizeof when);
-    fprintf(out, "%-10s%c%8llu %-20.20s %s\n", id, queue_is_locked(fd) ? '*' : ' ',
-            fstat(fd, &st) == 0 ? (unsigned long long)(st.st_size - body) : 0ULL, when,
+    fprintf(out, "%-10s%c%8lld %-20.20s %s\n", id, locked ? '*' : ' ', size, when,
             d->sender ? (d->sender[0] ? d->sender : "MAILER-DAEMON") : d->user);
     print_reason(out, d->reason ? d->reason : "");
     for (size_t i = 0; i < d->n_rcpts; i++)
@@ -129,11 +127,11 @@ static long long print_scanned(FILE *out, const struct queue_scan *sc, int rc,
         print_entry(out, e, queue_is_locked(sc->fd), queued, time(NULL));
         size = (long long)e->size;
         queue_entry_free(e);
-    } else if (!queued && held_read(sc->fd, &d, &body, &herr) == 0
+    } else if (!queued && drop_read(sc->fd, true, &d, &body, &herr) == 0
                && fstat(sc->fd, &st) == 0) {
-        print_head(out, head, count);
-        print_held(out, sc->id, sc->fd, &d, body);
         size = (long long)(st.st_size - body);
+        print_head(out, head, count);
+        print_held(out, sc->id, queue_is_locked(sc->fd), size, &d);
     }
     drop_free(&d);
     return size;
@@ -255,7 +253,7 @@ static int requeue_held(const struct config *cfg, const char *qdir, const char *
     off_t body;
     int rc = -1;
 
-    if (held_read(fd, &d, &body, &herr) != 0) {
+    if (drop_read(fd, true, &d, &body, &herr) != 0) {
         drop_free(&d);
         return -1;              /* err says it is damaged as a queue entry */
     }
